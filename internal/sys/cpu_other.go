@@ -1,0 +1,16 @@
+//go:build !linux
+
+package sys
+
+import "fmt"
+
+var errNoAffinity = fmt.Errorf("%w: CPU affinity helpers are Linux-only", ErrNotSupported)
+
+// AllowedCPUs fails: the affinity helpers are Linux-only.
+func AllowedCPUs() ([]int, error) { return nil, errNoAffinity }
+
+// PinThread fails: the affinity helpers are Linux-only.
+func PinThread(cpu int) error { return errNoAffinity }
+
+// CurrentCPU returns -1: the affinity helpers are Linux-only.
+func CurrentCPU() int { return -1 }
