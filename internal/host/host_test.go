@@ -261,7 +261,7 @@ func TestSummary(t *testing.T) {
 		"freq driver":            "n/a",
 		"memory":                 "23.5 GiB",
 		"virtualization":         "kvm",
-		"ia32 emulation":         "yes",
+		"ia32 emulation (config)":         "yes",
 		"zbench commit":          "8dc2e99c0ffee",
 		"mitigation: spectre_v2": e.Mitigations["spectre_v2"],
 	} {
