@@ -1,0 +1,99 @@
+package bench
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPredictN(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name  string
+		goal  time.Duration
+		prevN int
+		prevD time.Duration
+		want  int
+	}{
+		{"aims 20% past the goal", 100 * ms, 1000, 10 * ms, 12000},
+		{"grows at most 100x a round", 100 * ms, 1, 1, 100},
+		{"always grows by one", 100 * ms, 1000, 200 * ms, 1001},
+		{"zero duration counts as 1ns", time.Second, 5, 0, 500},
+		{"capped at maxN", time.Hour, maxN / 2, time.Millisecond, maxN},
+		{"exact goal", 100 * ms, 50, 50 * ms, 120},
+		{"no overflow on a huge ratio", time.Hour, 1 << 40, 1, maxN},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := predictN(tc.goal, tc.prevN, tc.prevD); got != tc.want {
+				t.Errorf("predictN(%v, %d, %v) = %d, want %d", tc.goal, tc.prevN, tc.prevD, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSelect(t *testing.T) {
+	specs := []Spec{
+		{Name: "lat/syscall/null", Default: true},
+		{Name: "lat/syscall/null/path=inline"},
+		{Name: "lat/syscall/read", Default: true},
+		{Name: "lat/pipe/size=1/cpu=same"},
+		{Name: "bw/mem/copy/size=4KiB"},
+	}
+	names := func(ss []Spec) []string {
+		var n []string
+		for _, s := range ss {
+			n = append(n, s.Name)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		patterns []string
+		want     []string
+		err      bool
+	}{
+		{nil, []string{"lat/syscall/null", "lat/syscall/read"}, false},
+		{[]string{"all"}, names(specs), false},
+		{[]string{"lat/syscall"}, []string{"lat/syscall/null", "lat/syscall/null/path=inline", "lat/syscall/read"}, false},
+		{[]string{"lat/syscall/null"}, []string{"lat/syscall/null", "lat/syscall/null/path=inline"}, false},
+		{[]string{"lat/*/read"}, []string{"lat/syscall/read"}, false},
+		{[]string{"*/*/size=*"}, []string{"lat/pipe/size=1/cpu=same"}, false},
+		{[]string{"bw", "lat/pipe"}, []string{"lat/pipe/size=1/cpu=same", "bw/mem/copy/size=4KiB"}, false},
+		{[]string{"lat/sys"}, nil, true}, // segment prefixes only: a typo is an error
+		{[]string{"nothing"}, nil, true},
+		{[]string{"lat/[x"}, nil, true},
+	} {
+		got, err := Select(specs, tc.patterns)
+		if (err != nil) != tc.err {
+			t.Errorf("Select(%q) error = %v, want error %v", tc.patterns, err, tc.err)
+			continue
+		}
+		if g := names(got); !tc.err && !equal(g, tc.want) {
+			t.Errorf("Select(%q) = %q, want %q", tc.patterns, g, tc.want)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestParams(t *testing.T) {
+	s := Spec{Name: "zerocopy/send/method=sendfile/size=64KiB/transport=veth"}
+	got := s.Params()
+	want := [][2]string{{"method", "sendfile"}, {"size", "64KiB"}, {"transport", "veth"}}
+	if len(got) != len(want) {
+		t.Fatalf("Params() = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Params()[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

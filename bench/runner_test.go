@@ -1,0 +1,254 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"zbench/internal/sys"
+)
+
+// The test binary doubles as the worker: the runner re-executes it with
+// WorkerCommand, as zbench re-executes itself.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
+		os.Exit(ServeWorker(testSpecs(), os.Args[2:]))
+	}
+	os.Exit(m.Run())
+}
+
+var sink int
+
+func testSpecs() []Spec {
+	return []Spec{
+		{Name: "test/ok", Run: func(b *B) error {
+			for b.Loop() {
+				sink++
+			}
+			return nil
+		}},
+		{Name: "test/setup-not-timed", Run: func(b *B) error {
+			time.Sleep(20 * time.Millisecond) // setup: must not show in ns/op
+			for b.Loop() {
+				sink++
+			}
+			return nil
+		}},
+		{Name: "test/bytes", Unit: "B/s", Run: func(b *B) error {
+			b.SetBytes(4096)
+			for b.Loop() {
+				sink++
+			}
+			return nil
+		}},
+		{Name: "test/metric", Run: func(b *B) error {
+			for b.Loop() {
+				sink++
+			}
+			b.ReportMetric(42, "answers/op")
+			b.Warn("a warning, once per sample")
+			return nil
+		}},
+		{Name: "test/cpu", Pin: true, Run: func(b *B) error {
+			for b.Loop() {
+				sink++
+			}
+			b.ReportMetric(float64(sys.CurrentCPU()), "cpu")
+			return nil
+		}},
+		{Name: "test/panic", Run: func(b *B) error { panic("boom") }},
+		{Name: "test/crash", Run: func(b *B) error {
+			done := make(chan bool)
+			go func() { panic("crash in another goroutine") }()
+			<-done
+			return nil
+		}},
+		{Name: "test/hang", Run: func(b *B) error {
+			b.StartTimer()
+			time.Sleep(time.Hour)
+			return nil
+		}},
+		{Name: "test/exit", Run: func(b *B) error { os.Exit(0); return nil }},
+		{Name: "test/fails", Run: func(b *B) error { return errors.New("device on fire") }},
+		{Name: "test/skip", Run: func(b *B) error {
+			return fmt.Errorf("%w: the widget is missing", ErrNotSupported)
+		}},
+		{Name: "test/notimer", Run: func(b *B) error { return nil }},
+		{Name: "test/prereq", Requires: []func() error{func() error {
+			return fmt.Errorf("%w: needs a flux capacitor", ErrNotSupported)
+		}}, Run: func(b *B) error { panic("must not run") }},
+	}
+}
+
+func pick(names ...string) []Spec {
+	var out []Spec
+	for _, s := range testSpecs() {
+		for _, n := range names {
+			if s.Name == n {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func testRunner() *Runner {
+	return &Runner{Exe: os.Args[0], Count: 3, Target: 5 * time.Millisecond, CPU: -1, WorkerTimeout: 20 * time.Second}
+}
+
+func TestRunnerMeasures(t *testing.T) {
+	r := testRunner()
+	res, err := r.Run(context.Background(), pick("test/ok", "test/setup-not-timed", "test/bytes", "test/metric"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range res {
+		if x.Error != "" || x.Skipped != "" {
+			t.Fatalf("%s: error %q skipped %q", x.Name, x.Error, x.Skipped)
+		}
+		if len(x.Samples) != 3 || len(x.Iterations) != 3 || x.Workers != 3 {
+			t.Errorf("%s: %d samples, %d iteration counts, %d workers; want 3 each (one worker per sample)",
+				x.Name, len(x.Samples), len(x.Iterations), x.Workers)
+		}
+		for _, n := range x.Iterations {
+			if n != x.Iterations[0] || n < 2 {
+				t.Errorf("%s: iterations %v: every sample should run the calibrated N", x.Name, x.Iterations)
+			}
+		}
+		if !(x.Min <= x.Median && x.Median <= x.Max) {
+			t.Errorf("%s: min %v median %v max %v out of order", x.Name, x.Min, x.Median, x.Max)
+		}
+	}
+	byName := map[string]int{}
+	for i, x := range res {
+		byName[x.Name] = i
+	}
+	// An increment costs nanoseconds; 20 ms of setup counted once would be
+	// thousands of ns/op even at millions of iterations.
+	if m := res[byName["test/setup-not-timed"]].Median; m > 1000 {
+		t.Errorf("setup-not-timed: %v ns/op: setup was timed", m)
+	}
+	if x := res[byName["test/bytes"]]; x.Unit != "B/s" || x.Better != "higher" || x.Median < 1e9 {
+		t.Errorf("bytes: %v %s (better %s): want > 1e9 B/s, higher is better", x.Median, x.Unit, x.Better)
+	}
+	x := res[byName["test/metric"]]
+	if x.Metrics["answers/op"] != 42 {
+		t.Errorf("metric: %v, want answers/op = 42", x.Metrics)
+	}
+	n := 0
+	for _, w := range x.Warnings {
+		if w == "a warning, once per sample" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("warnings %q: want the benchmark's warning exactly once", x.Warnings)
+	}
+}
+
+func TestRunnerPins(t *testing.T) {
+	cpus, err := sys.AllowedCPUs()
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, cpu := range cpus {
+		r := testRunner()
+		r.CPU = cpu
+		res, _ := r.Run(context.Background(), pick("test/cpu"))
+		if res[0].CPU != cpu || res[0].Metrics["cpu"] != float64(cpu) {
+			t.Errorf("pinned to %d: result says cpu %d, worker ran on %v", cpu, res[0].CPU, res[0].Metrics["cpu"])
+		}
+	}
+}
+
+func TestRunnerFailures(t *testing.T) {
+	r := testRunner()
+	r.WorkerTimeout = 2 * time.Second
+	specs := pick("test/panic", "test/crash", "test/hang", "test/exit", "test/fails", "test/skip", "test/notimer", "test/prereq", "test/ok")
+	start := time.Now()
+	res, err := r.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("took %v: a failed benchmark must not be retried in later rounds", d)
+	}
+	want := map[string]struct{ errSub, skip string }{
+		"test/panic":   {errSub: "panic: boom"},
+		"test/crash":   {errSub: "crash in another goroutine"},
+		"test/hang":    {errSub: "time limit of 2s"},
+		"test/exit":    {errSub: "without reporting a result"},
+		"test/fails":   {errSub: "device on fire"},
+		"test/notimer": {errSub: "never started its timer"},
+		"test/skip":    {skip: "the widget is missing"},
+		"test/prereq":  {skip: "needs a flux capacitor"},
+		"test/ok":      {},
+	}
+	for _, x := range res {
+		w := want[x.Name]
+		switch {
+		case w.skip != "":
+			if x.Skipped != w.skip || x.Error != "" || len(x.Samples) != 0 {
+				t.Errorf("%s: skipped %q error %q samples %d; want skipped %q", x.Name, x.Skipped, x.Error, len(x.Samples), w.skip)
+			}
+		case w.errSub != "":
+			if !strings.Contains(x.Error, w.errSub) || x.Skipped != "" {
+				t.Errorf("%s: error %q; want it to contain %q", x.Name, x.Error, w.errSub)
+			}
+		default:
+			if x.Error != "" || len(x.Samples) != 3 {
+				t.Errorf("%s: error %q, %d samples: the run must go on past failures", x.Name, x.Error, len(x.Samples))
+			}
+		}
+	}
+}
+
+func TestRunnerInterleaves(t *testing.T) {
+	r := testRunner()
+	var order []string
+	r.Progress = func(p Progress) { order = append(order, fmt.Sprintf("%d:%s", p.Round, p.Name)) }
+	if _, err := r.Run(context.Background(), pick("test/ok", "test/bytes")); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1:test/ok", "1:test/bytes", "2:test/ok", "2:test/bytes", "3:test/ok", "3:test/bytes"}
+	if !equal(order, want) {
+		t.Errorf("order %q, want %q", order, want)
+	}
+}
+
+func TestRunnerPerWorker(t *testing.T) {
+	r := testRunner()
+	r.Count, r.PerWorker = 5, 2
+	res, _ := r.Run(context.Background(), pick("test/ok"))
+	if len(res[0].Samples) != 5 || res[0].Workers != 3 {
+		t.Errorf("%d samples from %d workers, want 5 from 3", len(res[0].Samples), res[0].Workers)
+	}
+}
+
+func TestRunnerInterrupt(t *testing.T) {
+	r := testRunner()
+	ctx, cancel := context.WithCancel(context.Background())
+	r.Progress = func(p Progress) {
+		if p.Name == "test/hang" {
+			time.AfterFunc(300*time.Millisecond, cancel)
+		}
+	}
+	start := time.Now()
+	res, err := r.Run(ctx, pick("test/ok", "test/hang"))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("interrupt took %v to stop the hung worker", d)
+	}
+	if len(res[0].Samples) != 1 || !strings.Contains(res[0].Error, "interrupted after 1 of 3") {
+		t.Errorf("test/ok: %d samples, error %q: the sample taken before the interrupt must be kept", len(res[0].Samples), res[0].Error)
+	}
+	if res[1].Error != "interrupted" {
+		t.Errorf("test/hang: error %q, want interrupted", res[1].Error)
+	}
+}

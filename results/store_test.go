@@ -1,0 +1,143 @@
+package results
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"zbench/internal/host"
+)
+
+func sampleRun() *Run {
+	lo, hi := 170.0, 180.0
+	r := &Run{
+		Schema:   Schema,
+		Zbench:   Version{Version: "(devel)", Commit: "abc123"},
+		Started:  time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC),
+		Finished: time.Date(2026, 11, 22, 3, 1, 0, 0, time.UTC),
+		Host:     host.Env{Hostname: "vm", Kernel: "6.18.44", CPUModel: "AMD EPYC", CPUsOnline: 2, Mitigations: map[string]string{"meltdown": "Mitigation: PTI"}},
+		Settings: Settings{Args: []string{"run", "lat/syscall"}, Count: 10, SampleTargetNs: 1e8, SamplesPerWorker: 1, CPU: 1},
+		Results: []Result{
+			{Name: "lat/syscall/null", Unit: "ns/op", Better: Lower, Samples: []float64{175, 176, 174}, Iterations: []int64{5e5, 5e5, 5e5},
+				Median: 175, CILow: &lo, CIHigh: &hi, Min: 174, Max: 176, Metrics: map[string]float64{"ns/enter": 3}, Warnings: []string{"w"}},
+			{Name: "lat/syscall/int80", Unit: "ns/op", Better: Lower, CPU: -1, Skipped: "no IA32 emulation"},
+			{Name: "lat/syscall/broken", Unit: "ns/op", Better: Lower, Error: "worker failed"},
+		},
+	}
+	return r
+}
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "run.json")
+	want := sampleRun()
+	if err := Write(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("round trip changed the run:\n got %+v\nwant %+v", got, want)
+	}
+	// Atomic write: only the final file remains.
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only run.json (no temporary files left)", len(entries))
+	}
+	// Overwriting replaces the file whole.
+	want.Results = want.Results[:1]
+	if err := Write(path, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := Read(path); len(got.Results) != 1 {
+		t.Errorf("after overwrite: %d results, want 1", len(got.Results))
+	}
+}
+
+func TestWriteRefusesNonFinite(t *testing.T) {
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		r := sampleRun()
+		r.Results[0].Samples[1] = bad
+		path := filepath.Join(t.TempDir(), "run.json")
+		if err := Write(path, r); err == nil || !strings.Contains(err.Error(), "lat/syscall/null") {
+			t.Errorf("Write with a %v sample: err = %v, want an error naming the benchmark", bad, err)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("a refused write left a file behind")
+		}
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	good, err := os.ReadFile(writeTemp(t, sampleRun()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, data, want string
+	}{
+		{"empty", "", "empty file"},
+		{"truncated", string(good[:len(good)/2]), "truncated"},
+		{"garbage", "this is not json", "corrupt JSON at byte 2"},
+		{"corrupt middle", strings.Replace(string(good), `"results": [`, `"results": [}`, 1), "corrupt JSON"},
+		{"not a record", `{"hello": 1}`, `no "schema" field`},
+		{"future schema", `{"schema": 2, "results": []}`, "schema 2 is not supported (this zbench reads schema 1)"},
+		{"wrong type", strings.Replace(string(good), `"count": 10`, `"count": "ten"`, 1), `field "settings.count" has the wrong type`},
+		{"no name", `{"schema":1,"results":[{"unit":"ns/op","better":"lower","samples":[1]}]}`, "result 0: no name"},
+		{"duplicate", `{"schema":1,"results":[{"name":"a","skipped":"x"},{"name":"a","skipped":"x"}]}`, "appears twice"},
+		{"no samples", `{"schema":1,"results":[{"name":"a","unit":"ns/op","better":"lower"}]}`, "no samples"},
+		{"bad direction", `{"schema":1,"results":[{"name":"a","unit":"ns/op","better":"up","samples":[1]}]}`, `"better" is "up"`},
+		{"iterations", `{"schema":1,"results":[{"name":"a","unit":"ns/op","better":"lower","samples":[1,2],"iterations":[1]}]}`, "2 samples but 1 iteration counts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.json")
+			os.WriteFile(path, []byte(tc.data), 0o644)
+			_, err := Read(path)
+			if err == nil {
+				t.Fatalf("Read accepted %s", tc.name)
+			}
+			if !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q: want it to name the file and contain %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := Read(filepath.Join(t.TempDir(), "missing.json")); !os.IsNotExist(err) {
+		t.Errorf("missing file: %v, want a not-exist error", err)
+	}
+}
+
+func writeTemp(t *testing.T, r *Run) string {
+	path := filepath.Join(t.TempDir(), "run.json")
+	if err := Write(path, r); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSummarize(t *testing.T) {
+	r := Result{Unit: "ns/op", Better: Lower, Samples: []float64{5, 1, 4, 2, 3, 9, 7, 8, 6, 10}}
+	r.Summarize()
+	if r.Median != 5.5 || r.Min != 1 || r.Max != 10 || r.Best() != 1 {
+		t.Errorf("median %v min %v max %v best %v", r.Median, r.Min, r.Max, r.Best())
+	}
+	if r.CILow == nil || r.CIHigh == nil || !(*r.CILow <= r.Median && r.Median <= *r.CIHigh) || r.Confidence < Confidence {
+		t.Errorf("CI %v..%v at %v does not bracket the median", r.CILow, r.CIHigh, r.Confidence)
+	}
+	if r.Samples[0] != 5 || r.Samples[9] != 10 {
+		t.Errorf("Summarize reordered the samples: %v", r.Samples)
+	}
+	few := Result{Unit: "B/s", Better: Higher, Samples: []float64{3, 1, 2}}
+	few.Summarize()
+	if few.CILow != nil || few.CIHigh != nil || len(few.Warnings) != 1 || few.Best() != 3 {
+		t.Errorf("3 samples: CI %v..%v warnings %q best %v; want no finite CI, one warning, best = max", few.CILow, few.CIHigh, few.Warnings, few.Best())
+	}
+	if _, ok := few.HalfCIPercent(); ok {
+		t.Errorf("HalfCIPercent reported a width without an interval")
+	}
+}
