@@ -32,6 +32,13 @@ type Runner struct {
 	// CPU pins benchmarks with Spec.Pin to this CPU; -1 picks the last CPU
 	// this process may run on (CPU 0 tends to take more interrupts).
 	CPU int
+	// WarmUp is the length of a discarded worker run before the first
+	// sample of the run (default 500ms; negative: none). On a machine fresh
+	// from idle or from other programs, the first few hundred milliseconds
+	// of system calls can be much slower than the steady state (measured on
+	// a 2-vCPU VM: +40 % for ~250 ms); later workers follow workers and do
+	// not see it, so without this only the run's first samples would.
+	WarmUp time.Duration
 	// WorkerTimeout bounds one worker process (0: 30 s plus 20 × the sample
 	// time of its samples). A worker past it is killed with its process
 	// group and the benchmark becomes an error.
@@ -62,6 +69,16 @@ func (r *Runner) target() time.Duration {
 		return 100 * time.Millisecond
 	}
 	return r.Target
+}
+
+func (r *Runner) warmUp() time.Duration {
+	switch {
+	case r.WarmUp < 0:
+		return 0
+	case r.WarmUp == 0:
+		return 500 * time.Millisecond
+	}
+	return r.WarmUp
 }
 
 func cmp(v, def int) int {
@@ -131,6 +148,18 @@ func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error
 
 	count, per := r.count(), r.perWorker()
 	rounds := (count + per - 1) / per
+	if w := r.warmUp(); w > 0 {
+		for i := range specs {
+			if !done[i] {
+				if r.Progress != nil {
+					r.Progress(Progress{Name: specs[i].Name + " (warm-up, discarded)", Index: i + 1, Total: len(specs)})
+				}
+				// Its outcome is discarded: a failure shows in the rounds.
+				r.runWorker(ctx, job{Name: specs[i].Name, TargetNs: int64(w), Samples: 1, CPU: res[i].CPU})
+				break
+			}
+		}
+	}
 	var interrupted error
 rounds:
 	for round := range rounds {

@@ -1,0 +1,190 @@
+package lat
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"zbench/bench"
+	"zbench/internal/host"
+	"zbench/internal/sys"
+)
+
+// The Go-side loops below call syscall.RawSyscall/Syscall directly with
+// pointers prepared before the timer starts: no allocation, no os.File, no
+// netpoller in the timed region. Errors are checked on every call (one
+// predictable branch), so a failing system call is an error, not a fast number.
+
+func runNullRaw(b *bench.B) error {
+	want := uintptr(os.Getppid())
+	b.StartTimer()
+	for range b.N {
+		if r, _, _ := syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); r != want {
+			return fmt.Errorf("getppid returned %d, want %d", r, want)
+		}
+	}
+	b.StopTimer()
+	return nil
+}
+
+func runNullGo(b *bench.B) error {
+	want := uintptr(os.Getppid())
+	b.StartTimer()
+	for range b.N {
+		if r, _, _ := syscall.Syscall(syscall.SYS_GETPPID, 0, 0, 0); r != want {
+			return fmt.Errorf("getppid returned %d, want %d", r, want)
+		}
+	}
+	b.StopTimer()
+	return nil
+}
+
+func runRead(b *bench.B) error {
+	return oneByte(b, "/dev/zero", unix.O_RDONLY, unix.SYS_READ)
+}
+
+func runWrite(b *bench.B) error {
+	return oneByte(b, "/dev/null", unix.O_WRONLY, unix.SYS_WRITE)
+}
+
+// oneByte times read or write (nr) of one byte on a fresh blocking descriptor.
+func oneByte(b *bench.B, path string, mode int, nr uintptr) error {
+	fd, err := unix.Open(path, mode|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer unix.Close(fd)
+	var buf [1]byte
+	p := uintptr(unsafe.Pointer(&buf[0]))
+	b.StartTimer()
+	for range b.N {
+		if n, _, e := syscall.RawSyscall(nr, uintptr(fd), p, 1); e != 0 || n != 1 {
+			return fmt.Errorf("%s: %d bytes, %v", path, n, e)
+		}
+	}
+	b.StopTimer()
+	return nil
+}
+
+// tempFile makes the regular file stat and openclose work on, in the page
+// cache, and returns its path as a NUL-terminated byte slice.
+func tempFile() (path []byte, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "zbench-lat-")
+	if err != nil {
+		return nil, nil, err
+	}
+	name := filepath.Join(dir, "f")
+	if err := os.WriteFile(name, []byte("zbench\n"), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return append([]byte(name), 0), func() { os.RemoveAll(dir) }, nil
+}
+
+func runStat(b *bench.B) error {
+	path, cleanup, err := tempFile()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	var st unix.Stat_t
+	p, s := uintptr(unsafe.Pointer(&path[0])), uintptr(unsafe.Pointer(&st))
+	at := atFDCWD()
+	b.StartTimer()
+	for range b.N {
+		if _, _, e := syscall.RawSyscall6(sysFstatat, at, p, s, 0, 0, 0); e != 0 {
+			return fmt.Errorf("fstatat: %v", e)
+		}
+	}
+	b.StopTimer()
+	return nil
+}
+
+// atFDCWD is AT_FDCWD (-100) as the kernel reads it from a register.
+func atFDCWD() uintptr {
+	fd := unix.AT_FDCWD
+	return uintptr(fd)
+}
+
+func runOpenClose(b *bench.B) error {
+	path, cleanup, err := tempFile()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	p := uintptr(unsafe.Pointer(&path[0]))
+	at, flags := atFDCWD(), uintptr(unix.O_RDONLY|unix.O_CLOEXEC)
+	b.StartTimer()
+	for range b.N {
+		fd, _, e := syscall.RawSyscall6(unix.SYS_OPENAT, at, p, flags, 0, 0, 0)
+		if e != 0 {
+			return fmt.Errorf("openat: %v", e)
+		}
+		if _, _, e := syscall.RawSyscall(unix.SYS_CLOSE, fd, 0, 0); e != 0 {
+			return fmt.Errorf("close: %v", e)
+		}
+	}
+	b.StopTimer()
+	return nil
+}
+
+// nanotime is the runtime's monotonic clock: clock_gettime(CLOCK_MONOTONIC)
+// through the vDSO (the runtime marks it for linkname use).
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
+func runVDSO(b *bench.B) error {
+	var last int64
+	b.StartTimer()
+	for range b.N {
+		t := nanotime()
+		if t < last {
+			return fmt.Errorf("monotonic clock went backwards: %d after %d", t, last)
+		}
+		last = t
+	}
+	b.StopTimer()
+	return nil
+}
+
+func uringAvailable() error { return sys.ProbeIOUring() }
+
+func batchRunner(size int) func(*bench.B) error {
+	return func(b *bench.B) error {
+		ring, err := sys.NewRing(uint32(size))
+		if err != nil {
+			return err
+		}
+		defer ring.Close()
+		// One op is one NOP: N NOPs go in batches of size; only the last
+		// batch may be partial, which over a calibrated N is negligible.
+		enters := 0
+		b.StartTimer()
+		for i := 0; i < b.N; i += size {
+			if err := ring.NopBatch(uint32(min(size, b.N-i))); err != nil {
+				return err
+			}
+			enters++
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(enters), "ns/enter")
+		return nil
+	}
+}
+
+// ia32Available probes for IA32 emulation before int $0x80 is tried: without
+// it the instruction faults.
+func ia32Available() error {
+	if !hasAsm {
+		return fmt.Errorf("%w: int $0x80 exists only on x86", bench.ErrNotSupported)
+	}
+	if host.IA32Emulation() == "no" {
+		return fmt.Errorf("%w: the kernel has no IA32 emulation (CONFIG_IA32_EMULATION off or ia32_emulation=0 on the command line), so int $0x80 is not a system call", bench.ErrNotSupported)
+	}
+	return int80Works()
+}

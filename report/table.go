@@ -1,0 +1,134 @@
+// Package report is the last stage of zbench's pipeline: it reads run records
+// and renders them (tables now; comparisons, the CI gate, charts and exports
+// build on the same formatting). Reading is pure: report never measures.
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"zbench/results"
+)
+
+// Table writes the results of run as a table: name, median, unit, ± the 95 %
+// confidence interval, the best sample, and note references; the notes
+// (skip reasons, errors, warnings) follow the table in full, numbered once
+// each, so that a long reason neither widens the table nor gets cut.
+func Table(w io.Writer, run *results.Run) error {
+	h := run.Host
+	fmt.Fprintf(w, "zbench %s  %s  %s  %s, %d CPUs  %s\n", run.Zbench.Version, h.Hostname, h.Kernel, h.CPUModel,
+		h.CPUsOnline, run.Started.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(w, "%d samples per benchmark, each a fresh worker process of ~%s; median ± 95%% CI\n\n",
+		run.Settings.Count, fmtDuration(run.Settings.SampleTargetNs))
+
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{
+			tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft}}),
+	)
+	t.Header([]string{"benchmark", "median", "unit", "± CI", "best", "notes"})
+	var notes []string
+	for i := range run.Results {
+		r := &run.Results[i]
+		row := []string{r.Name, "", r.Unit, "", "", ""}
+		var rn []string
+		switch {
+		case r.Skipped != "":
+			row[1] = "skipped"
+			rn = append(rn, "skipped: "+r.Skipped)
+		case r.Error != "" && !r.Measured():
+			row[1] = "error"
+		}
+		if r.Error != "" {
+			rn = append(rn, "error: "+r.Error)
+		}
+		if r.Measured() {
+			row[1] = FormatValue(r.Median, r.Unit)
+			row[3] = FormatCI(r)
+			row[4] = FormatValue(r.Best(), r.Unit)
+		}
+		rn = append(rn, r.Warnings...)
+		var refs []string
+		for _, n := range rn {
+			k := slices.Index(notes, n)
+			if k < 0 {
+				notes = append(notes, n)
+				k = len(notes) - 1
+			}
+			refs = append(refs, "["+strconv.Itoa(k+1)+"]")
+		}
+		row[5] = strings.Join(refs, "")
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for i, n := range notes {
+		fmt.Fprintf(w, "[%d] %s\n", i+1, n)
+	}
+	return nil
+}
+
+// FormatCI is the half-width of the confidence interval as a percentage of
+// the median, "±∞" when there are too few samples for a finite one.
+func FormatCI(r *results.Result) string {
+	pct, ok := r.HalfCIPercent()
+	if !ok {
+		return "±∞"
+	}
+	if pct >= 10 {
+		return "±" + strconv.FormatFloat(pct, 'f', 0, 64) + "%"
+	}
+	return "±" + strconv.FormatFloat(pct, 'f', 1, 64) + "%"
+}
+
+// FormatValue writes v with four significant digits; rates get an SI prefix
+// (1.234G B/s), times stay in their base unit so that columns line up.
+func FormatValue(v float64, unit string) string {
+	if strings.HasSuffix(unit, "/s") {
+		for _, p := range []struct {
+			s string
+			f float64
+		}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+			if math.Abs(v) >= p.f {
+				x := v / p.f
+				return strconv.FormatFloat(x, 'f', prec(x), 64) + p.s
+			}
+		}
+	}
+	return strconv.FormatFloat(v, 'f', prec(v), 64)
+}
+
+// prec gives four significant digits for |v| < 1000 and none beyond.
+func prec(v float64) int {
+	a := math.Abs(v)
+	switch {
+	case a == 0 || a >= 1000:
+		return 0
+	case a >= 100:
+		return 1
+	case a >= 10:
+		return 2
+	}
+	return 3
+}
+
+func fmtDuration(ns int64) string {
+	switch {
+	case ns >= 1e9:
+		return strconv.FormatFloat(float64(ns)/1e9, 'g', 3, 64) + "s"
+	case ns >= 1e6:
+		return strconv.FormatFloat(float64(ns)/1e6, 'g', 3, 64) + "ms"
+	}
+	return strconv.FormatFloat(float64(ns)/1e3, 'g', 3, 64) + "µs"
+}
