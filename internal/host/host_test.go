@@ -254,16 +254,16 @@ func TestSummary(t *testing.T) {
 		t.Errorf("first row %q, want hostname", rows[0].Key)
 	}
 	for key, want := range map[string]string{
-		"kernel":                 "6.18.44-fc-v769",
-		"cpu model":              "AMD EPYC",
-		"cpus online":            "2",
-		"governor":               "n/a (no cpufreq)",
-		"freq driver":            "n/a",
-		"memory":                 "23.5 GiB",
-		"virtualization":         "kvm",
-		"ia32 emulation (config)":         "yes",
-		"zbench commit":          "8dc2e99c0ffee",
-		"mitigation: spectre_v2": e.Mitigations["spectre_v2"],
+		"kernel":                  "6.18.44-fc-v769",
+		"cpu model":               "AMD EPYC",
+		"cpus online":             "2",
+		"governor":                "n/a (no cpufreq)",
+		"freq driver":             "n/a",
+		"memory":                  "23.5 GiB",
+		"virtualization":          "kvm",
+		"ia32 emulation (config)": "yes",
+		"zbench commit":           "8dc2e99c0ffee",
+		"mitigation: spectre_v2":  e.Mitigations["spectre_v2"],
 	} {
 		if got := get(key); got != want {
 			t.Errorf("Summary[%q] = %q, want %q", key, got, want)
