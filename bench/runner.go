@@ -58,8 +58,9 @@ type Runner struct {
 type Progress struct {
 	Name         string
 	Index, Total int // benchmark k of n (1-based)
-	Round        int // 1-based
+	Round        int // 1-based; 0 for the warm-up
 	Rounds       int
+	WarmUp       bool // a discarded warm-up worker
 }
 
 func (r *Runner) count() int     { return cmp(r.Count, 10) }
@@ -152,7 +153,7 @@ func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error
 		for i := range specs {
 			if !done[i] {
 				if r.Progress != nil {
-					r.Progress(Progress{Name: specs[i].Name + " (warm-up, discarded)", Index: i + 1, Total: len(specs)})
+					r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Rounds: rounds, WarmUp: true})
 				}
 				// Its outcome is discarded: a failure shows in the rounds.
 				r.runWorker(ctx, job{Name: specs[i].Name, TargetNs: int64(w), Samples: 1, CPU: res[i].CPU})

@@ -86,8 +86,8 @@ func testSpecs() []Spec {
 
 func pick(names ...string) []Spec {
 	var out []Spec
-	for _, s := range testSpecs() {
-		for _, n := range names {
+	for _, n := range names {
+		for _, s := range testSpecs() {
 			if s.Name == n {
 				out = append(out, s)
 			}
@@ -97,7 +97,7 @@ func pick(names ...string) []Spec {
 }
 
 func testRunner() *Runner {
-	return &Runner{Exe: os.Args[0], Count: 3, Target: 5 * time.Millisecond, CPU: -1, WorkerTimeout: 20 * time.Second}
+	return &Runner{Exe: os.Args[0], Count: 3, Target: 5 * time.Millisecond, WarmUp: 10 * time.Millisecond, CPU: -1, WorkerTimeout: 20 * time.Second}
 }
 
 func TestRunnerMeasures(t *testing.T) {
@@ -210,11 +210,19 @@ func TestRunnerFailures(t *testing.T) {
 func TestRunnerInterleaves(t *testing.T) {
 	r := testRunner()
 	var order []string
-	r.Progress = func(p Progress) { order = append(order, fmt.Sprintf("%d:%s", p.Round, p.Name)) }
-	if _, err := r.Run(context.Background(), pick("test/ok", "test/bytes")); err != nil {
+	r.Progress = func(p Progress) {
+		if p.WarmUp {
+			order = append(order, "warm-up:"+p.Name)
+			return
+		}
+		order = append(order, fmt.Sprintf("%d:%s", p.Round, p.Name))
+	}
+	if _, err := r.Run(context.Background(), pick("test/prereq", "test/ok", "test/bytes")); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"1:test/ok", "1:test/bytes", "2:test/ok", "2:test/bytes", "3:test/ok", "3:test/bytes"}
+	// One discarded warm-up worker of the first benchmark that can run,
+	// then round after round across the benchmarks.
+	want := []string{"warm-up:test/ok", "1:test/ok", "1:test/bytes", "2:test/ok", "2:test/bytes", "3:test/ok", "3:test/bytes"}
 	if !equal(order, want) {
 		t.Errorf("order %q, want %q", order, want)
 	}
@@ -233,7 +241,7 @@ func TestRunnerInterrupt(t *testing.T) {
 	r := testRunner()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.Progress = func(p Progress) {
-		if p.Name == "test/hang" {
+		if p.Name == "test/hang" && !p.WarmUp {
 			time.AfterFunc(300*time.Millisecond, cancel)
 		}
 	}
