@@ -1,0 +1,54 @@
+// Command zbench measures what entering the kernel, switching context and
+// moving bytes cost on this host, and records every sample. It is the wiring
+// of the pipeline: families declare specs, bench.Runner measures them in
+// worker processes, results records the run, report renders it.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const usage = `usage: zbench <command> [arguments]
+
+commands:
+  run [PATTERN...]   run benchmarks (default: the default suite; "all": everything)
+  list [PATTERN...]  benchmarks, what one op is, and why one would be skipped here
+  env                the environment record of this host
+
+Run 'zbench <command> -h' for a command's flags.
+`
+
+// Exit statuses.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // a benchmark errored, or the record could not be written
+	exitUsage    = 2
+	exitSignaled = 130
+)
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case workerCommand:
+		return serveWorker(rest)
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "list":
+		return cmdList(rest, stdout, stderr)
+	case "env":
+		return cmdEnv(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "zbench: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}

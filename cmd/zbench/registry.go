@@ -1,0 +1,17 @@
+package main
+
+import (
+	"zbench/bench"
+	"zbench/lat"
+)
+
+const workerCommand = bench.WorkerCommand
+
+// registry is every benchmark zbench knows, in report order. The worker
+// finds its benchmark here by name, so parent and worker agree by
+// construction: they are the same binary.
+func registry() []bench.Spec {
+	return lat.Specs()
+}
+
+func serveWorker(args []string) int { return bench.ServeWorker(registry(), args) }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"zbench/bench"
+	"zbench/internal/host"
+	"zbench/report"
+	"zbench/results"
+)
+
+type runOptions struct {
+	count    int
+	quick    bool
+	out      string
+	json     bool
+	target   time.Duration
+	cpu      int
+	perWork  int
+	patterns []string
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	var o runOptions
+	fs := newFlagSet("run", "run [flags] [PATTERN...]", stderr)
+	fs.IntVar(&o.count, "count", 10, "samples per benchmark")
+	fs.BoolVar(&o.quick, "quick", false, "smoke run: 3 samples of 10ms each (seconds for the whole suite)")
+	fs.StringVar(&o.out, "out", "", "run record path (default zbench-results/HOST-UTCTIME.json)")
+	fs.BoolVar(&o.json, "json", false, "print the run record to stdout instead of the table (the file is still written)")
+	fs.DurationVar(&o.target, "time", 100*time.Millisecond, "length of one sample")
+	fs.IntVar(&o.cpu, "cpu", -1, "CPU for pinned benchmarks (-1: the last CPU this process may use)")
+	fs.IntVar(&o.perWork, "per-worker", 1, "samples taken by one worker process")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	o.patterns = pos
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.quick {
+		if !set["count"] {
+			o.count = 3
+		}
+		if !set["time"] {
+			o.target = 10 * time.Millisecond
+		}
+	}
+	if err := o.validate(); err != nil {
+		fmt.Fprintf(stderr, "zbench run: %v\n", err)
+		return exitUsage
+	}
+	specs, err := bench.Select(registry(), o.patterns)
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench run: %v\n", err)
+		return exitUsage
+	}
+
+	env := host.Probe()
+	started := time.Now()
+	if o.out == "" {
+		o.out = defaultOut(env.Hostname, started)
+	}
+	r := &bench.Runner{Count: o.count, Target: o.target, PerWorker: o.perWork, CPU: o.cpu}
+	progress := newProgress(stderr)
+	r.Progress = progress.show
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, runErr := r.Run(ctx, specs)
+	progress.clear()
+	pinned, _ := r.PinCPU()
+	rec := &results.Run{
+		Schema:   results.Schema,
+		Zbench:   results.Version{Version: env.Version, Commit: env.Commit, Modified: env.Modified},
+		Started:  started.UTC(),
+		Finished: time.Now().UTC(),
+		Host:     env,
+		Settings: results.Settings{
+			Args: append([]string{"run"}, args...), Patterns: o.patterns, Count: o.count, Quick: o.quick,
+			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned,
+		},
+		Results:     res,
+		Interrupted: runErr != nil,
+	}
+
+	status := exitOK
+	for i := range res {
+		if res[i].Error != "" {
+			status = exitFailed
+		}
+	}
+	if err := results.Write(o.out, rec); err != nil {
+		fmt.Fprintf(stderr, "zbench run: %v\n", err)
+		status = exitFailed
+	}
+	if o.json {
+		if err := results.Encode(stdout, rec); err != nil {
+			fmt.Fprintf(stderr, "zbench run: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stderr, "results: %s\n", o.out)
+	} else {
+		if err := report.Table(stdout, rec); err != nil {
+			fmt.Fprintf(stderr, "zbench run: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "\nresults: %s\n", o.out)
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "zbench run: interrupted; what was measured is in %s\n", o.out)
+		return exitSignaled
+	}
+	return status
+}
+
+func (o *runOptions) validate() error {
+	switch {
+	case o.count < 1 || o.count > 10000:
+		return fmt.Errorf("--count %d: want 1 to 10000 samples", o.count)
+	case o.target < time.Millisecond || o.target > time.Minute:
+		return fmt.Errorf("--time %v: want 1ms to 1m per sample", o.target)
+	case o.perWork < 1 || o.perWork > o.count:
+		return fmt.Errorf("--per-worker %d: want 1 to --count (%d)", o.perWork, o.count)
+	case o.cpu < -1:
+		return fmt.Errorf("--cpu %d: want a CPU number, or -1", o.cpu)
+	}
+	if o.cpu >= 0 {
+		var set unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &set); err == nil && !set.IsSet(o.cpu) {
+			return fmt.Errorf("--cpu %d: this process may not run on CPU %d", o.cpu, o.cpu)
+		}
+	}
+	return nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// defaultOut is zbench-results/HOST-UTCTIME.json in the working directory.
+func defaultOut(hostname string, t time.Time) string {
+	if hostname == "" {
+		hostname = "host"
+	}
+	name := unsafeName.ReplaceAllString(hostname, "_") + "-" + t.UTC().Format("20060102T150405Z") + ".json"
+	return filepath.Join("zbench-results", name)
+}
