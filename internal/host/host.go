@@ -63,6 +63,10 @@ type Env struct {
 	Version  string `json:"zbench_version"`            // main module version; "(devel)" for go run
 	Commit   string `json:"zbench_commit,omitempty"`   // vcs.revision
 	Modified bool   `json:"zbench_modified,omitempty"` // vcs.modified
+	// CommitFrom says where Commit came from: "build" (the binary's VCS
+	// stamp) or "source" (git, asked at run time about the source tree the
+	// binary was compiled from, because `go run` does not stamp builds).
+	CommitFrom string `json:"zbench_commit_from,omitempty"`
 
 	Cmdline       string `json:"cmdline,omitempty"` // /proc/cmdline, trimmed
 	MemTotalBytes uint64 `json:"mem_total_bytes,omitempty"`
@@ -81,6 +85,7 @@ type facts struct {
 	hostname, release, version string // uname
 	cpusAllowed                int    // sched_getaffinity
 	build                      *debug.BuildInfo
+	sourceCommit               func() (commit string, modified bool, ok bool)
 }
 
 // Probe reads the environment of the running machine. It never fails: what
@@ -105,6 +110,7 @@ func Probe() Env {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		f.build = bi
 	}
+	f.sourceCommit = sourceCommit
 	return probe(os.DirFS("/"), f)
 }
 
@@ -193,6 +199,14 @@ func probe(fsys fs.FS, f facts) Env {
 	}
 
 	e.Version, e.Commit, e.Modified = buildIdentity(f.build)
+	switch {
+	case e.Commit != "":
+		e.CommitFrom = "build"
+	case f.sourceCommit != nil:
+		if c, m, ok := f.sourceCommit(); ok {
+			e.Commit, e.Modified, e.CommitFrom = c, m, "source"
+		}
+	}
 	e.Warnings = warnings(e)
 	return e
 }

@@ -287,3 +287,15 @@ func TestSummary(t *testing.T) {
 		t.Errorf("last row of an Env without mitigations = %q", last)
 	}
 }
+
+func TestCommitFromSource(t *testing.T) {
+	unstamped := facts{sourceCommit: func() (string, bool, bool) { return "0123abc", true, true }}
+	e := probe(os.DirFS(t.TempDir()), unstamped)
+	if e.Commit != "0123abc" || !e.Modified || e.CommitFrom != "source" {
+		t.Errorf("unstamped build: commit %q modified %v from %q; want the source tree's", e.Commit, e.Modified, e.CommitFrom)
+	}
+	none := facts{sourceCommit: func() (string, bool, bool) { return "", false, false }}
+	if e := probe(os.DirFS(t.TempDir()), none); e.Commit != "" || e.CommitFrom != "" {
+		t.Errorf("no source tree: commit %q from %q; want none", e.Commit, e.CommitFrom)
+	}
+}

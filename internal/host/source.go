@@ -1,0 +1,40 @@
+package host
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// sourceCommit asks git for the commit of the source tree this binary was
+// compiled from, found through this file's compile-time path. It serves
+// binaries without a VCS stamp: `go run` compiles the tree moments before it
+// runs, so the answer is the code that runs, and a dirty tree is reported as
+// modified. ok is false when the tree is not here or git cannot tell.
+func sourceCommit() (commit string, modified, ok bool) {
+	_, file, _, found := runtime.Caller(0)
+	if !found {
+		return "", false, false
+	}
+	dir := filepath.Dir(file)
+	if _, err := os.Stat(dir); err != nil {
+		return "", false, false
+	}
+	git := func(args ...string) ([]byte, error) {
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.WaitDelay = time.Second
+		return cmd.Output()
+	}
+	out, err := git("rev-parse", "HEAD")
+	if err != nil {
+		return "", false, false
+	}
+	st, err := git("status", "--porcelain", "--untracked-files=no")
+	if err != nil {
+		return "", false, false
+	}
+	return string(bytes.TrimSpace(out)), len(bytes.TrimSpace(st)) > 0, true
+}
