@@ -45,6 +45,10 @@ type Spec struct {
 	// b.Loop). Setup before the timer starts is not counted. It is called
 	// several times per worker (calibration, warm-up, samples).
 	Run func(b *B) error
+	// Child, when set, is the body of the helper processes Run starts with
+	// StartChild (ring members, echo peers). It runs in a process of its
+	// own, started from the same binary, and receives StartChild's args.
+	Child func(args []string) error
 }
 
 // Params returns the key=value parameters of the name, in order.

@@ -38,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case workerCommand:
 		return serveWorker(rest)
+	case childCommand:
+		return serveChild(rest)
 	case "run":
 		return cmdRun(rest, stdout, stderr)
 	case "list":

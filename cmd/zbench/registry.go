@@ -5,7 +5,10 @@ import (
 	"zbench/lat"
 )
 
-const workerCommand = bench.WorkerCommand
+const (
+	workerCommand = bench.WorkerCommand
+	childCommand  = bench.ChildCommand
+)
 
 // registry is every benchmark zbench knows, in report order. The worker
 // finds its benchmark here by name, so parent and worker agree by
@@ -15,3 +18,5 @@ func registry() []bench.Spec {
 }
 
 func serveWorker(args []string) int { return bench.ServeWorker(registry(), args) }
+
+func serveChild(args []string) int { return bench.ServeChild(registry(), args) }
