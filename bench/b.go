@@ -19,7 +19,26 @@ type B struct {
 	metrics  map[string]float64
 	warnings []string
 	started  bool // the timer was started at least once
+
+	// Placement, set by the worker before Run: the CPU the measuring thread
+	// is pinned to (-1: not pinned) and the CPUs the worker may use.
+	placed  bool
+	cpu     int
+	allowed []int
 }
+
+// CPU is the CPU the measuring thread is pinned to, or -1 when the
+// benchmark's placement is left to the scheduler.
+func (b *B) CPU() int {
+	if !b.placed {
+		return -1
+	}
+	return b.cpu
+}
+
+// AllowedCPUs are the CPUs this benchmark may place helpers on: the worker's
+// affinity mask before its measuring thread was pinned.
+func (b *B) AllowedCPUs() []int { return b.allowed }
 
 // StartTimer starts timing. time.Now reads the vDSO clock (monotonic); its cost
 // is paid once per batch of N operations, so it is far below 0.1 % of any
@@ -89,5 +108,5 @@ func (b *B) Warn(format string, args ...any) {
 }
 
 func (b *B) reset(n int) {
-	*b = B{N: n}
+	*b = B{N: n, placed: b.placed, cpu: b.cpu, allowed: b.allowed}
 }

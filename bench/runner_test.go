@@ -62,6 +62,8 @@ func testSpecs() []Spec {
 				sink++
 			}
 			b.ReportMetric(float64(sys.CurrentCPU()), "cpu")
+			b.ReportMetric(float64(b.CPU()), "b.CPU")
+			b.ReportMetric(float64(len(b.AllowedCPUs())), "allowed")
 			return nil
 		}},
 		{Name: "test/child", Run: func(b *B) error {
@@ -223,8 +225,12 @@ func TestRunnerPins(t *testing.T) {
 		r := testRunner()
 		r.CPU = cpu
 		res, _ := r.Run(context.Background(), pick("test/cpu"))
-		if res[0].CPU != cpu || res[0].Metrics["cpu"] != float64(cpu) {
-			t.Errorf("pinned to %d: result says cpu %d, worker ran on %v", cpu, res[0].CPU, res[0].Metrics["cpu"])
+		m := res[0].Metrics
+		if res[0].CPU != cpu || m["cpu"] != float64(cpu) || m["b.CPU"] != float64(cpu) {
+			t.Errorf("pinned to %d: result says cpu %d, worker ran on %v, B.CPU() = %v", cpu, res[0].CPU, m["cpu"], m["b.CPU"])
+		}
+		if m["allowed"] != float64(len(cpus)) {
+			t.Errorf("B.AllowedCPUs() has %v CPUs, want the worker's %d before pinning", m["allowed"], len(cpus))
 		}
 	}
 }

@@ -92,6 +92,9 @@ func work(spec *Spec, j job) report {
 	defer debug.SetGCPercent(100)
 
 	var rep report
+	b := new(B)
+	b.allowed, _ = sys.AllowedCPUs()
+	b.cpu, b.placed = j.CPU, true
 	if j.CPU >= 0 {
 		if err := sys.PinThread(j.CPU); err != nil {
 			rep.Error = fmt.Sprintf("pin to CPU %d: %v", j.CPU, err)
@@ -101,7 +104,6 @@ func work(spec *Spec, j job) report {
 	runtime.GC() // start every worker from a clean heap
 
 	target := time.Duration(j.TargetNs)
-	b := new(B)
 	n := j.N
 	if n <= 0 {
 		// Calibrate: grow N until one run reaches the target. These rounds
