@@ -1,0 +1,75 @@
+// Package peer provides the other end of zbench's network benchmarks, a part
+// of the measure stage: where the client and the server of a round trip or a
+// stream live. Transports are "loopback" (both ends in this network
+// namespace, 127.0.0.1), "veth" (two network namespaces joined by a veth
+// link, made for the run by the command and removed on every exit path), and
+// later "peer" (a remote `zbench serve` over a real NIC).
+//
+// The command sets a transport up in the parent and hands it to workers
+// through the environment (Env); a worker's measuring thread and its helper
+// processes enter the namespaces they need with Enter, one OS thread at a
+// time, so nothing else in the process moves.
+package peer
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+)
+
+// Transport names.
+const (
+	Loopback = "loopback"
+	Veth     = "veth"
+)
+
+// Transports are the local transports a benchmark can be declared for.
+var Transports = []string{Loopback, Veth}
+
+// Transport says where the two ends of a network benchmark live.
+type Transport struct {
+	Name string
+	// ServerAddr is the address the server end listens on and the client
+	// connects to.
+	ServerAddr netip.Addr
+	// ClientNetns and ServerNetns are the network namespaces (paths of
+	// nsfs files) of the two ends; "" means the current one.
+	ClientNetns, ServerNetns string
+}
+
+// envVeth carries a veth set-up from the command to its workers:
+// "CLIENT_NETNS,SERVER_NETNS,SERVER_ADDR".
+const envVeth = "ZBENCH_VETH"
+
+// ErrNotSetUp is returned when a worker asks for a transport the command did
+// not set up.
+var ErrNotSetUp = errors.New("transport not set up")
+
+// Lookup returns the transport name as set up for this process.
+func Lookup(name string) (Transport, error) {
+	switch name {
+	case Loopback:
+		return Transport{Name: Loopback, ServerAddr: netip.AddrFrom4([4]byte{127, 0, 0, 1})}, nil
+	case Veth:
+		v := os.Getenv(envVeth)
+		if v == "" {
+			return Transport{}, fmt.Errorf("veth: %w (run it with zbench run --transport veth)", ErrNotSetUp)
+		}
+		return parseVethEnv(v)
+	}
+	return Transport{}, fmt.Errorf("unknown transport %q (want %s)", name, strings.Join(Transports, " or "))
+}
+
+func parseVethEnv(v string) (Transport, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return Transport{}, fmt.Errorf("%s=%q: want CLIENT_NETNS,SERVER_NETNS,SERVER_ADDR", envVeth, v)
+	}
+	addr, err := netip.ParseAddr(parts[2])
+	if err != nil {
+		return Transport{}, fmt.Errorf("%s: %w", envVeth, err)
+	}
+	return Transport{Name: Veth, ClientNetns: parts[0], ServerNetns: parts[1], ServerAddr: addr}, nil
+}

@@ -1,0 +1,28 @@
+//go:build !linux
+
+package peer
+
+import (
+	"fmt"
+
+	"zbench/internal/sys"
+)
+
+var errNotLinux = fmt.Errorf("%w: network namespaces are Linux-only", sys.ErrNotSupported)
+
+// Enter is Linux-only; elsewhere only the current namespace exists.
+func Enter(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	return nil, errNotLinux
+}
+
+type VethPair struct{}
+
+func SetupVeth() (*VethPair, error) { return nil, errNotLinux }
+func VethSupported() error          { return errNotLinux }
+func SweepStale()                   {}
+func (v *VethPair) Env() []string   { return nil }
+func (v *VethPair) Names() []string { return nil }
+func (v *VethPair) Close() error    { return nil }

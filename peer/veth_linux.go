@@ -1,0 +1,176 @@
+package peer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"zbench/internal/sys"
+)
+
+// The veth pair lives in the RFC 2544 benchmarking range, 198.18.0.0/15,
+// which is never routed; the namespaces are private to the run.
+var (
+	vethClientAddr = netip.MustParsePrefix("198.18.0.1/24")
+	vethServerAddr = netip.MustParsePrefix("198.18.0.2/24")
+)
+
+const netnsDir = "/run/netns"
+
+// VethPair is a pair of network namespaces joined by a veth link, made for
+// one run. Close removes it; the namespaces are named after the process that
+// made them, so a later run can remove a pair whose maker was killed.
+type VethPair struct {
+	client, server string // namespace names
+	closed         bool
+}
+
+// SetupVeth makes the pair: namespaces zbench-PID-c and zbench-PID-s, a veth
+// link between them (198.18.0.1 and .2), loopback up in both, and
+// tcp_tw_reuse=1 so that connection benchmarks do not run out of ports on
+// TIME_WAIT. It needs root and iproute2's ip. On any failure it removes what
+// it made.
+func SetupVeth() (*VethPair, error) {
+	if err := VethSupported(); err != nil {
+		return nil, err
+	}
+	SweepStale()
+	pid := strconv.Itoa(os.Getpid())
+	v := &VethPair{client: "zbench-" + pid + "-c", server: "zbench-" + pid + "-s"}
+	steps := [][]string{
+		{"netns", "add", v.client},
+		{"netns", "add", v.server},
+		{"-n", v.client, "link", "add", "zb0", "type", "veth", "peer", "name", "zb1", "netns", v.server},
+		{"-n", v.client, "addr", "add", vethClientAddr.String(), "dev", "zb0"},
+		{"-n", v.server, "addr", "add", vethServerAddr.String(), "dev", "zb1"},
+		{"-n", v.client, "link", "set", "lo", "up"},
+		{"-n", v.server, "link", "set", "lo", "up"},
+		{"-n", v.client, "link", "set", "zb0", "up"},
+		{"-n", v.server, "link", "set", "zb1", "up"},
+	}
+	for _, args := range steps {
+		if err := ip(args...); err != nil {
+			v.Close()
+			return nil, fmt.Errorf("veth set-up: %w", err)
+		}
+	}
+	for _, ns := range []string{v.client, v.server} {
+		if err := writeSysctl(filepath.Join(netnsDir, ns), "net/ipv4/tcp_tw_reuse", "1"); err != nil {
+			v.Close()
+			return nil, fmt.Errorf("veth set-up: %w", err)
+		}
+	}
+	return v, nil
+}
+
+// VethSupported says whether SetupVeth can work here, with the reason.
+func VethSupported() error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%w: the veth transport needs root (it creates network namespaces)", sys.ErrNotSupported)
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return fmt.Errorf("%w: the veth transport needs iproute2's ip command", sys.ErrNotSupported)
+	}
+	return nil
+}
+
+// Env is what workers need to find the pair (see Lookup).
+func (v *VethPair) Env() []string {
+	return []string{fmt.Sprintf("%s=%s,%s,%s", envVeth, filepath.Join(netnsDir, v.client),
+		filepath.Join(netnsDir, v.server), vethServerAddr.Addr())}
+}
+
+// Names are the namespaces' names.
+func (v *VethPair) Names() []string { return []string{v.client, v.server} }
+
+// Close deletes both namespaces; the veth link goes with them. It is safe to
+// call more than once.
+func (v *VethPair) Close() error {
+	if v == nil || v.closed {
+		return nil
+	}
+	v.closed = true
+	var errs []error
+	for _, ns := range []string{v.client, v.server} {
+		if _, err := os.Stat(filepath.Join(netnsDir, ns)); err == nil {
+			if err := ip("netns", "del", ns); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SweepStale deletes zbench namespaces whose maker is no longer running
+// (a run that was killed outright, where no cleanup could run).
+func SweepStale() {
+	entries, _ := os.ReadDir(netnsDir)
+	for _, e := range entries {
+		pid, ok := stalePID(e.Name())
+		if !ok {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); os.IsNotExist(err) {
+			ip("netns", "del", e.Name())
+		}
+	}
+}
+
+// stalePID parses "zbench-PID-c" or "zbench-PID-s".
+func stalePID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "zbench-")
+	if !ok {
+		return 0, false
+	}
+	num, side, ok := strings.Cut(rest, "-")
+	if !ok || (side != "c" && side != "s") {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(num)
+	return pid, err == nil && pid > 0
+}
+
+func ip(args ...string) error {
+	cmd := exec.Command("ip", args...)
+	cmd.WaitDelay = 5 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
+
+// writeSysctl writes a per-namespace sysctl: /proc/sys/net reflects the
+// network namespace of the thread that opens it, so the write happens on a
+// locked thread inside the namespace.
+func writeSysctl(netns, key, value string) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		restore, err := Enter(netns)
+		if err != nil {
+			errc <- err
+			return // the thread stays locked and dies with the goroutine
+		}
+		err = os.WriteFile(filepath.Join("/proc/sys", key), []byte(value), 0o644)
+		if rerr := restore(); rerr != nil {
+			errc <- errors.Join(err, rerr)
+			return // a thread that could not leave the namespace must die
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		return fmt.Errorf("sysctl %s=%s in %s: %w", key, value, netns, err)
+	}
+	return nil
+}
