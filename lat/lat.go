@@ -1,6 +1,8 @@
 // Package lat is a family of the measure stage of zbench's pipeline: latency
 // of entering the kernel (the null system call and its variants, small real
-// system calls, the vDSO, io_uring batches). Each Spec's Doc says exactly
+// system calls, the vDSO, io_uring batches), and round trips between two
+// processes over pipes, AF_UNIX, TCP and UDP, with placement on CPUs as an
+// explicit dimension. Each Spec's Doc says exactly
 // what one op is; the bench.Runner decides how often and where it runs.
 package lat
 
@@ -8,5 +10,5 @@ import "zbench/bench"
 
 // Specs returns the family's benchmarks, in the order reports show them.
 func Specs() []bench.Spec {
-	return syscallSpecs()
+	return append(syscallSpecs(), rttSpecs()...)
 }

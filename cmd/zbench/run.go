@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,19 +19,21 @@ import (
 
 	"zbench/bench"
 	"zbench/internal/host"
+	"zbench/peer"
 	"zbench/report"
 	"zbench/results"
 )
 
 type runOptions struct {
-	count    int
-	quick    bool
-	out      string
-	json     bool
-	target   time.Duration
-	cpu      int
-	perWork  int
-	patterns []string
+	count     int
+	quick     bool
+	out       string
+	json      bool
+	target    time.Duration
+	cpu       int
+	perWork   int
+	transport string
+	patterns  []string
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -42,6 +46,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.target, "time", 100*time.Millisecond, "length of one sample")
 	fs.IntVar(&o.cpu, "cpu", -1, "CPU for pinned benchmarks (-1: the last CPU this process may use)")
 	fs.IntVar(&o.perWork, "per-worker", 1, "samples taken by one worker process")
+	fs.StringVar(&o.transport, "transport", peer.Loopback, "where network benchmarks run: loopback, or veth (two network namespaces made for the run; needs root)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -69,6 +74,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zbench run: %v\n", err)
 		return exitUsage
 	}
+	if specs = forTransport(specs, o.transport); len(specs) == 0 {
+		fmt.Fprintf(stderr, "zbench run: nothing to run over --transport %s\n", o.transport)
+		return exitUsage
+	}
 
 	env := host.Probe()
 	started := time.Now()
@@ -79,8 +88,23 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	progress := newProgress(stderr)
 	r.Progress = progress.show
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// From here every way out goes through the deferred clean-up: Ctrl-C,
+	// SIGTERM and SIGHUP cancel the run instead of killing the process.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	if o.transport == peer.Veth && needsTransport(specs) {
+		pair, err := peer.SetupVeth()
+		if err != nil {
+			fmt.Fprintf(stderr, "zbench run: --transport veth: %s\n", bench.SkipReason(err))
+			return exitFailed
+		}
+		defer func() {
+			if err := pair.Close(); err != nil {
+				fmt.Fprintf(stderr, "zbench run: removing the veth pair: %v\n", err)
+			}
+		}()
+		r.Env = pair.Env()
+	}
 	res, runErr := r.Run(ctx, specs)
 	progress.clear()
 	pinned, _ := r.PinCPU()
@@ -92,7 +116,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		Host:     env,
 		Settings: results.Settings{
 			Args: append([]string{"run"}, args...), Patterns: o.patterns, Count: o.count, Quick: o.quick,
-			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned,
+			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned, Transport: o.transport,
 		},
 		Results:     res,
 		Interrupted: runErr != nil,
@@ -138,6 +162,8 @@ func (o *runOptions) validate() error {
 		return fmt.Errorf("--per-worker %d: want 1 to --count (%d)", o.perWork, o.count)
 	case o.cpu < -1:
 		return fmt.Errorf("--cpu %d: want a CPU number, or -1", o.cpu)
+	case !slices.Contains(peer.Transports, o.transport):
+		return fmt.Errorf("--transport %q: want %s", o.transport, strings.Join(peer.Transports, " or "))
 	}
 	if o.cpu >= 0 {
 		var set unix.CPUSet
@@ -146,6 +172,36 @@ func (o *runOptions) validate() error {
 		}
 	}
 	return nil
+}
+
+// forTransport keeps the benchmarks that run over transport t, and those
+// that have no transport at all.
+func forTransport(specs []bench.Spec, t string) []bench.Spec {
+	var out []bench.Spec
+	for _, s := range specs {
+		if tr, ok := transportOf(&s); !ok || tr == t {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func needsTransport(specs []bench.Spec) bool {
+	for i := range specs {
+		if _, ok := transportOf(&specs[i]); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func transportOf(s *bench.Spec) (string, bool) {
+	for _, p := range s.Params() {
+		if p[0] == "transport" {
+			return p[1], true
+		}
+	}
+	return "", false
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

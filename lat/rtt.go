@@ -1,0 +1,120 @@
+package lat
+
+import (
+	"fmt"
+
+	"zbench/bench"
+	"zbench/internal/sys"
+	"zbench/peer"
+)
+
+// Round trips: request/response ping-pong between the measuring thread and
+// a helper process, over a pipe pair, an AF_UNIX stream socket, TCP or UDP.
+
+var (
+	rttSizes = []int64{1, 64, 1 << 10, 16 << 10, 64 << 10}
+	// UDP stops at 63 KiB: a datagram carries at most 65,507 bytes of data.
+	udpSizes   = []int64{1, 64, 1 << 10, 16 << 10, 63 << 10}
+	placements = []string{"same", "spread", "free"}
+)
+
+type rttKind struct {
+	name    string
+	sizes   []int64
+	network bool // has a transport dimension
+	what    string
+}
+
+var rttKinds = []rttKind{
+	{"pipe", rttSizes, false, "over a pair of pipes"},
+	{"unix", rttSizes, false, "over an AF_UNIX stream socket pair"},
+	{"tcp", rttSizes, true, "over a TCP connection (TCP_NODELAY)"},
+	{"udp", udpSizes, true, "as UDP datagrams on a connected socket"},
+}
+
+// placementDoc says what cpu= means for a round trip.
+var placementDoc = map[string]string{
+	"same":   "both ends pinned to one CPU: every hand-off is a context switch on that CPU",
+	"spread": "the ends pinned to two different CPUs: every hand-off wakes the other CPU",
+	"free":   "nothing pinned: the scheduler places both ends, as for unpinned tools",
+}
+
+// rttDefault marks the headline round trips of the default suite.
+func rttDefault(kind string, size int64, cpu string) bool {
+	switch kind {
+	case "pipe":
+		return size == 1
+	case "tcp":
+		return (size == 1 && cpu != "free") || (size == 16<<10 && cpu == "same")
+	}
+	return size == 1 && cpu == "same"
+}
+
+func rttSpecs() []bench.Spec {
+	var specs []bench.Spec
+	for _, k := range rttKinds {
+		transports := []string{""}
+		if k.network {
+			transports = peer.Transports
+		}
+		for _, tr := range transports {
+			for _, size := range k.sizes {
+				for _, cpu := range placements {
+					name := fmt.Sprintf("lat/%s/size=%s/cpu=%s", k.name, bench.FormatSize(size), cpu)
+					if tr != "" {
+						name += "/transport=" + tr
+					}
+					specs = append(specs, bench.Spec{
+						Name: name,
+						Doc: fmt.Sprintf("round trip of a %s message %s to a helper process that echoes it; %s. "+
+							"One op is one round trip (request out, response back), timed per op for percentiles "+
+							"(metrics p50-ns … p99.9-ns).", bench.FormatSize(size), k.what, placementDoc[cpu]),
+						Default:  rttDefault(k.name, size, cpu),
+						Pin:      cpu != "free",
+						Requires: placementRequires(cpu, tr),
+						Run:      rttRun(name, k.name, size, cpu, tr),
+						Child:    rttChild(k.name, size),
+					})
+				}
+			}
+		}
+	}
+	for _, tr := range peer.Transports {
+		for _, cpu := range placements {
+			name := fmt.Sprintf("lat/tcp/connect/cpu=%s/transport=%s", cpu, tr)
+			specs = append(specs, bench.Spec{
+				Name: name,
+				Doc: "TCP connection set-up and tear-down (LMbench lat_connect): socket, connect and close on the " +
+					"client while a helper process accepts and closes; " + placementDoc[cpu] + ". One op is one connection.",
+				Default:  cpu == "same",
+				Pin:      cpu != "free",
+				Requires: placementRequires(cpu, tr),
+				Run:      rttRun(name, "connect", 0, cpu, tr),
+				Child:    rttChild("connect", 0),
+			})
+		}
+	}
+	return specs
+}
+
+func placementRequires(cpu, transport string) []func() error {
+	var reqs []func() error
+	if cpu == "spread" {
+		reqs = append(reqs, twoCPUs)
+	}
+	if transport == peer.Veth {
+		reqs = append(reqs, peer.VethSupported)
+	}
+	return reqs
+}
+
+func twoCPUs() error {
+	cpus, err := sys.AllowedCPUs()
+	if err != nil {
+		return err
+	}
+	if len(cpus) < 2 {
+		return fmt.Errorf("%w: only %d CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported, len(cpus))
+	}
+	return nil
+}

@@ -1,0 +1,515 @@
+package lat
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"golang.org/x/sys/unix"
+
+	"zbench/bench"
+	"zbench/internal/sys"
+	"zbench/peer"
+)
+
+// maxRecorded bounds the per-op latencies kept for percentiles (32 MiB); a
+// calibrated sample of round trips stays far below it.
+const maxRecorded = 1 << 22
+
+// udpTimeout bounds the wait for a UDP reply: a lost datagram is an error,
+// never a hang.
+const udpTimeout = 2 * time.Second
+
+// conn is the client's side of a round-trip channel: raw blocking
+// descriptors (never the Go netpoller), and the helper process.
+type conn struct {
+	rfd, wfd int
+	helper   *exec.Cmd
+	server   netip.AddrPort
+}
+
+func (c *conn) close() {
+	if c.wfd >= 0 && c.wfd != c.rfd {
+		unix.Close(c.wfd)
+	}
+	if c.rfd >= 0 {
+		unix.Close(c.rfd)
+	}
+	if c.helper != nil {
+		// Echo helpers end on EOF; those blocked in accept or recvfrom do
+		// not, so stop them all the same way.
+		c.helper.Process.Kill()
+		c.helper.Wait()
+	}
+}
+
+func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B) error {
+	return func(b *bench.B) error {
+		helperCPU, err := helperPlacement(b, cpu)
+		if err != nil {
+			return err
+		}
+		var tr peer.Transport
+		if transport != "" {
+			if tr, err = peer.Lookup(transport); err != nil {
+				return err
+			}
+		}
+		c, err := dial(name, kind, tr, helperCPU)
+		if err != nil {
+			return err
+		}
+		defer c.close()
+		if kind == "connect" {
+			return connectLoop(b, c, tr)
+		}
+		return pingPong(b, c, kind, int(size))
+	}
+}
+
+// helperPlacement is the CPU for the helper process: the measuring thread's
+// own for cpu=same, another allowed CPU for cpu=spread, none for cpu=free.
+func helperPlacement(b *bench.B, cpu string) (int, error) {
+	switch cpu {
+	case "same":
+		if b.CPU() < 0 {
+			return -1, errors.New("cpu=same needs a pinned measuring thread")
+		}
+		return b.CPU(), nil
+	case "spread":
+		for _, c := range b.AllowedCPUs() {
+			if c != b.CPU() {
+				return c, nil
+			}
+		}
+		return -1, fmt.Errorf("%w: no second CPU to spread to", bench.ErrNotSupported)
+	}
+	return -1, nil
+}
+
+// dial builds the channel and starts the helper. Descriptors handed to the
+// helper are closed here afterwards, so that closing the client's ends is
+// seen as EOF.
+func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
+	args := []string{strconv.Itoa(helperCPU), tr.ServerNetns, addrString(tr.ServerAddr)}
+	c := &conn{rfd: -1, wfd: -1}
+	switch kind {
+	case "pipe":
+		var req, resp [2]int
+		if err := unix.Pipe2(req[:], unix.O_CLOEXEC); err != nil {
+			return nil, err
+		}
+		if err := unix.Pipe2(resp[:], unix.O_CLOEXEC); err != nil {
+			unix.Close(req[0])
+			unix.Close(req[1])
+			return nil, err
+		}
+		c.wfd, c.rfd = req[1], resp[0]
+		return c, c.start(name, args, req[0], resp[1])
+	case "unix":
+		sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
+		}
+		c.wfd, c.rfd = sp[0], sp[0]
+		return c, c.start(name, args, sp[1])
+	}
+	// tcp, udp, connect: the helper listens in the server's namespace and
+	// sends its port on a ready pipe: the start barrier.
+	var ready [2]int
+	if err := unix.Pipe2(ready[:], unix.O_CLOEXEC); err != nil {
+		return nil, err
+	}
+	if err := c.start(name, args, ready[1]); err != nil {
+		unix.Close(ready[0])
+		return nil, err
+	}
+	var port [2]byte
+	_, err := readFull(ready[0], port[:])
+	unix.Close(ready[0])
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("helper did not become ready: %w", err)
+	}
+	c.server = netip.AddrPortFrom(tr.ServerAddr, binary.BigEndian.Uint16(port[:]))
+	if kind == "connect" {
+		return c, nil
+	}
+	fd, err := clientSocket(tr, kind, c.server)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	c.rfd, c.wfd = fd, fd
+	return c, nil
+}
+
+func (c *conn) start(name string, args []string, fds ...int) error {
+	files := make([]*os.File, len(fds))
+	for i, fd := range fds {
+		files[i] = os.NewFile(uintptr(fd), "helper")
+	}
+	cmd, err := bench.StartChild(name, args, files...)
+	for _, f := range files {
+		f.Close()
+	}
+	if err != nil {
+		c.close()
+		return err
+	}
+	c.helper = cmd
+	return nil
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// clientSocket makes the client's socket inside the client's namespace (a
+// socket belongs to the namespace it was created in, wherever its thread
+// goes afterwards) and connects it.
+func clientSocket(tr peer.Transport, kind string, server netip.AddrPort) (fd int, err error) {
+	restore, err := peer.Enter(tr.ClientNetns)
+	if err != nil {
+		return -1, err
+	}
+	defer func() {
+		if rerr := restore(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	typ := unix.SOCK_STREAM
+	if kind == "udp" {
+		typ = unix.SOCK_DGRAM
+	}
+	fd, err = unix.Socket(unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if kind == "tcp" {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+	} else {
+		tv := unix.NsecToTimeval(udpTimeout.Nanoseconds())
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+	}
+	if err := unix.Connect(fd, sockaddr(server)); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("connect %s: %w", server, err)
+	}
+	return fd, nil
+}
+
+func sockaddr(ap netip.AddrPort) *unix.SockaddrInet4 {
+	return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+}
+
+// pingPong times b.N round trips. The first byte of each request carries the
+// op's sequence number and the echo must bring it back, so a lost, reordered
+// or short message is an error, not a fast number.
+func pingPong(b *bench.B, c *conn, kind string, size int) error {
+	req, resp := make([]byte, size), make([]byte, size)
+	for i := range req {
+		req[i] = byte(i * 7)
+	}
+	lats := make([]int64, min(b.N, maxRecorded))
+	clear(lats) // fault the pages in before timing
+	exchange := exchangeStream
+	if kind == "udp" {
+		exchange = exchangeDatagram
+	}
+	// Warm-up laps: the start barrier for pipe and unix helpers, and warm
+	// caches and wake-up paths for all.
+	for i := range 16 {
+		req[0] = byte(i)
+		if err := exchange(c, req, resp); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	b.StartTimer()
+	for i := 0; i < b.N; i++ {
+		req[0] = byte(i)
+		t0 := nanotime()
+		if err := exchange(c, req, resp); err != nil {
+			return fmt.Errorf("round trip %d: %w", i, err)
+		}
+		if i < len(lats) {
+			lats[i] = nanotime() - t0
+		}
+		if resp[0] != req[0] {
+			return fmt.Errorf("round trip %d: echo carried sequence byte %d, want %d", i, resp[0], req[0])
+		}
+	}
+	b.StopTimer()
+	if !slices.Equal(resp[1:], req[1:]) {
+		return errors.New("the echo does not match the request")
+	}
+	reportPercentiles(b, lats)
+	return nil
+}
+
+func exchangeStream(c *conn, req, resp []byte) error {
+	if err := writeAll(c.wfd, req); err != nil {
+		return err
+	}
+	_, err := readFull(c.rfd, resp)
+	return err
+}
+
+func exchangeDatagram(c *conn, req, resp []byte) error {
+	n, _, e := syscall.RawSyscall(unix.SYS_WRITE, uintptr(c.wfd), uintptr(unsafe.Pointer(&req[0])), uintptr(len(req)))
+	if e != 0 || int(n) != len(req) {
+		return fmt.Errorf("send: %d bytes, %v", n, e)
+	}
+	for {
+		n, _, e = syscall.RawSyscall(unix.SYS_READ, uintptr(c.rfd), uintptr(unsafe.Pointer(&resp[0])), uintptr(len(resp)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e == syscall.EAGAIN {
+			return fmt.Errorf("no reply within %v: a datagram was lost", udpTimeout)
+		}
+		if e != 0 || int(n) != len(resp) {
+			return fmt.Errorf("recv: %d bytes, %v", n, e)
+		}
+		return nil
+	}
+}
+
+// connectLoop times b.N connections: socket, connect, close. The thread
+// stays in the client's namespace for the loop, since every op makes a
+// socket.
+func connectLoop(b *bench.B, c *conn, tr peer.Transport) (err error) {
+	restore, err := peer.Enter(tr.ClientNetns)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := restore(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	sa := sockaddr(c.server)
+	var raw unix.RawSockaddrInet4
+	raw.Family = unix.AF_INET
+	binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&raw.Port))[:], uint16(sa.Port))
+	raw.Addr = sa.Addr
+	p, l := uintptr(unsafe.Pointer(&raw)), uintptr(unix.SizeofSockaddrInet4)
+	lats := make([]int64, min(b.N, maxRecorded))
+	clear(lats)
+	one := func() error {
+		fd, _, e := syscall.RawSyscall(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if e != 0 {
+			return fmt.Errorf("socket: %v", e)
+		}
+		_, _, e = syscall.RawSyscall(unix.SYS_CONNECT, fd, p, l)
+		syscall.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+		if e != 0 {
+			return fmt.Errorf("connect %s: %v", c.server, e)
+		}
+		return nil
+	}
+	for range 16 {
+		if err := one(); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	b.StartTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := nanotime()
+		if err := one(); err != nil {
+			return err
+		}
+		if i < len(lats) {
+			lats[i] = nanotime() - t0
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, lats)
+	return nil
+}
+
+// reportPercentiles attaches p50/p90/p99/p99.9 of this sample's per-op
+// times (3 significant digits, HDR histogram).
+func reportPercentiles(b *bench.B, lats []int64) {
+	h := hdrhistogram.New(1, 60_000_000_000, 3)
+	for _, v := range lats {
+		h.RecordValue(max(v, 1))
+	}
+	for _, q := range []struct {
+		name string
+		q    float64
+	}{{"p50-ns", 50}, {"p90-ns", 90}, {"p99-ns", 99}, {"p99.9-ns", 99.9}} {
+		b.ReportMetric(float64(h.ValueAtQuantile(q.q)), q.name)
+	}
+}
+
+func writeAll(fd int, p []byte) error {
+	for len(p) > 0 {
+		n, _, e := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return fmt.Errorf("write: %v", e)
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// readFull reads len(p) bytes, across short reads; io.EOF when the other end
+// closed before the first byte.
+func readFull(fd int, p []byte) (int, error) {
+	got := 0
+	for got < len(p) {
+		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[got])), uintptr(len(p)-got))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return got, fmt.Errorf("read: %v", e)
+		}
+		if n == 0 {
+			if got == 0 {
+				return 0, io.EOF
+			}
+			return got, io.ErrUnexpectedEOF
+		}
+		got += int(n)
+	}
+	return got, nil
+}
+
+// rttChild is the helper process: pinned as the benchmark asks, in the
+// server's namespace, echoing (or accepting) on raw blocking descriptors
+// until the client goes away or the worker stops it.
+func rttChild(kind string, size int64) func(args []string) error {
+	return func(args []string) error {
+		if len(args) != 3 {
+			return fmt.Errorf("want CPU NETNS ADDR, got %q", args)
+		}
+		runtime.LockOSThread()
+		if cpu, err := strconv.Atoi(args[0]); err != nil {
+			return err
+		} else if cpu >= 0 {
+			if err := sys.PinThread(cpu); err != nil {
+				return err
+			}
+		}
+		buf := make([]byte, max(size, 1))
+		switch kind {
+		case "pipe":
+			return echoStream(3, 4, buf)
+		case "unix":
+			return echoStream(3, 3, buf)
+		}
+		if _, err := peer.Enter(args[1]); err != nil {
+			return err
+		}
+		addr, err := netip.ParseAddr(args[2])
+		if err != nil {
+			return err
+		}
+		typ := unix.SOCK_STREAM
+		if kind == "udp" {
+			typ = unix.SOCK_DGRAM
+		}
+		fd, err := unix.Socket(unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: addr.As4()}); err != nil {
+			return err
+		}
+		if typ == unix.SOCK_STREAM {
+			if err := unix.Listen(fd, 4096); err != nil {
+				return err
+			}
+		}
+		sa, err := unix.Getsockname(fd)
+		if err != nil {
+			return err
+		}
+		var port [2]byte
+		binary.BigEndian.PutUint16(port[:], uint16(sa.(*unix.SockaddrInet4).Port))
+		if err := writeAll(3, port[:]); err != nil {
+			return err
+		}
+		unix.Close(3)
+		switch kind {
+		case "udp":
+			return echoDatagrams(fd, buf)
+		case "connect":
+			for {
+				nfd, _, e := syscall.RawSyscall(unix.SYS_ACCEPT4, uintptr(fd), 0, 0)
+				if e == syscall.EINTR || e == syscall.ECONNABORTED {
+					continue
+				}
+				if e != 0 {
+					return fmt.Errorf("accept: %v", e)
+				}
+				syscall.RawSyscall(unix.SYS_CLOSE, nfd, 0, 0)
+			}
+		}
+		nfd, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
+		if err != nil {
+			return err
+		}
+		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+			return err
+		}
+		return echoStream(nfd, nfd, buf)
+	}
+}
+
+func echoStream(rfd, wfd int, buf []byte) error {
+	for {
+		if _, err := readFull(rfd, buf); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if err := writeAll(wfd, buf); err != nil {
+			return err
+		}
+	}
+}
+
+func echoDatagrams(fd int, buf []byte) error {
+	var from unix.RawSockaddrAny
+	for {
+		fromLen := uint32(unix.SizeofSockaddrAny)
+		n, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0,
+			uintptr(unsafe.Pointer(&from)), uintptr(unsafe.Pointer(&fromLen)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return fmt.Errorf("recvfrom: %v", e)
+		}
+		syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), n, 0,
+			uintptr(unsafe.Pointer(&from)), uintptr(fromLen))
+	}
+}

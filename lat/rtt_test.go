@@ -1,0 +1,131 @@
+package lat
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"zbench/bench"
+	"zbench/peer"
+)
+
+// The test binary is zbench for this family: worker and helper processes
+// re-execute it.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case bench.WorkerCommand:
+			os.Exit(bench.ServeWorker(Specs(), os.Args[2:]))
+		case bench.ChildCommand:
+			os.Exit(bench.ServeChild(Specs(), os.Args[2:]))
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func runSpecs(t *testing.T, env []string, names ...string) map[string]float64 {
+	t.Helper()
+	var specs []bench.Spec
+	for _, s := range Specs() {
+		for _, n := range names {
+			if s.Name == n {
+				specs = append(specs, s)
+			}
+		}
+	}
+	if len(specs) != len(names) {
+		t.Fatalf("found %d of %d benchmarks", len(specs), len(names))
+	}
+	r := &bench.Runner{Exe: os.Args[0], Count: 2, Target: 5 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env, WorkerTimeout: 30 * time.Second}
+	res, err := r.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, x := range res {
+		switch {
+		case x.Skipped != "":
+			t.Logf("%s skipped: %s", x.Name, x.Skipped)
+		case x.Error != "":
+			t.Errorf("%s: %s", x.Name, x.Error)
+		default:
+			out[x.Name] = x.Median
+			for _, p := range []string{"p50-ns", "p99-ns"} {
+				if x.Metrics[p] <= 0 {
+					t.Errorf("%s: no %s percentile", x.Name, p)
+				}
+			}
+			if x.Metrics["p50-ns"] > x.Metrics["p99-ns"] {
+				t.Errorf("%s: p50 %v > p99 %v", x.Name, x.Metrics["p50-ns"], x.Metrics["p99-ns"])
+			}
+		}
+	}
+	return out
+}
+
+// Every round-trip kind, placement and the largest sizes complete with their
+// echoes verified, and a round trip costs more than a null system call.
+func TestRoundTrips(t *testing.T) {
+	names := []string{
+		"lat/pipe/size=1B/cpu=same", "lat/pipe/size=64KiB/cpu=spread", "lat/pipe/size=1B/cpu=free",
+		"lat/unix/size=1B/cpu=same", "lat/unix/size=64KiB/cpu=same",
+		"lat/tcp/size=1B/cpu=same/transport=loopback", "lat/tcp/size=64KiB/cpu=spread/transport=loopback",
+		"lat/udp/size=1B/cpu=same/transport=loopback", "lat/udp/size=63KiB/cpu=same/transport=loopback",
+		"lat/tcp/connect/cpu=same/transport=loopback",
+	}
+	got := runSpecs(t, nil, names...)
+	null := measure(t, "lat/syscall/null/path=raw", 20000)
+	for name, ns := range got {
+		if ns <= null {
+			t.Errorf("%s = %.0f ns: a round trip between processes cannot be faster than a null system call (%.0f ns)", name, ns, null)
+		}
+		if ns > 100e6 {
+			t.Errorf("%s = %.0f ns: implausible", name, ns)
+		}
+	}
+}
+
+// The veth transport: set up here (as the command does), every network kind
+// across it, and nothing left behind.
+func TestRoundTripsVeth(t *testing.T) {
+	if err := peer.VethSupported(); err != nil {
+		t.Skip(bench.SkipReason(err))
+	}
+	pair, err := peer.SetupVeth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	runSpecs(t, pair.Env(),
+		"lat/tcp/size=1B/cpu=same/transport=veth", "lat/udp/size=16KiB/cpu=spread/transport=veth",
+		"lat/tcp/connect/cpu=free/transport=veth")
+	if err := pair.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := os.ReadDir("/run/netns"); len(out) > 0 {
+		for _, e := range out {
+			if strings.HasPrefix(e.Name(), "zbench-") {
+				t.Errorf("namespace %s left behind", e.Name())
+			}
+		}
+	}
+}
+
+func TestRoundTripNames(t *testing.T) {
+	n := 0
+	for _, s := range Specs() {
+		if !strings.HasPrefix(s.Name, "lat/syscall") {
+			n++
+			if s.Child == nil {
+				t.Errorf("%s has no helper process", s.Name)
+			}
+		}
+	}
+	// 5 sizes × 3 placements × (pipe + unix + 2 transports × (tcp + udp)),
+	// plus connect on 3 placements × 2 transports.
+	if want := 5*3*(2+2*2) + 3*2; n != want {
+		t.Errorf("%d round-trip benchmarks, want %d", n, want)
+	}
+}
