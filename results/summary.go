@@ -12,7 +12,8 @@ const Confidence = 0.95
 
 // Summarize computes the median, its confidence interval (benchmath's
 // distribution-free order-statistic interval, as benchstat reports), the
-// minimum and maximum from r.Samples, and adds benchmath's warnings.
+// minimum and maximum from r.Samples, and adds benchmath's warnings and a
+// warning when the samples split into two clusters (see Clusters).
 func (r *Result) Summarize() {
 	if len(r.Samples) == 0 {
 		return
@@ -32,6 +33,9 @@ func (r *Result) Summarize() {
 	r.Max = s.Values[len(s.Values)-1]
 	for _, w := range sum.Warnings {
 		r.AddWarning(w.Error())
+	}
+	if w, ok := bimodalWarning(r); ok {
+		r.AddWarning(w)
 	}
 }
 
