@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 )
 
 // ChildCommand is the hidden sub-command that runs a benchmark's helper
@@ -23,7 +22,7 @@ func StartChild(spec string, args []string, files ...*os.File) (*exec.Cmd, error
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr
 	cmd.Env = os.Environ()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = procAttr(false)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s helper: %w", spec, err)
 	}

@@ -293,7 +293,7 @@ func (r *Runner) runWorker(ctx context.Context, j job) (*report, error) {
 	cmd.Env = append(append(os.Environ(), "GOGC=off", "GODEBUG=asyncpreemptoff=1"), r.Env...)
 	// A process group of its own, so that the worker and anything it forks
 	// can be killed together; and killed outright if the parent dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = procAttr(true)
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		pw.Close()

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -72,4 +73,18 @@ func parseVethEnv(v string) (Transport, error) {
 		return Transport{}, fmt.Errorf("%s: %w", envVeth, err)
 	}
 	return Transport{Name: Veth, ClientNetns: parts[0], ServerNetns: parts[1], ServerAddr: addr}, nil
+}
+
+// stalePID parses "zbench-PID-c" or "zbench-PID-s".
+func stalePID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "zbench-")
+	if !ok {
+		return 0, false
+	}
+	num, side, ok := strings.Cut(rest, "-")
+	if !ok || (side != "c" && side != "s") {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(num)
+	return pid, err == nil && pid > 0
 }

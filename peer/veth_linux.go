@@ -124,20 +124,6 @@ func SweepStale() {
 	}
 }
 
-// stalePID parses "zbench-PID-c" or "zbench-PID-s".
-func stalePID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, "zbench-")
-	if !ok {
-		return 0, false
-	}
-	num, side, ok := strings.Cut(rest, "-")
-	if !ok || (side != "c" && side != "s") {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(num)
-	return pid, err == nil && pid > 0
-}
-
 func ip(args ...string) error {
 	cmd := exec.Command("ip", args...)
 	cmd.WaitDelay = 5 * time.Second

@@ -18,8 +18,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-
-	"golang.org/x/sys/unix"
 )
 
 // Env describes the host a run executed on. Empty fields mean "could not be
@@ -93,20 +91,7 @@ type facts struct {
 // /proc/kallsyms scan (tens of milliseconds at worst) for IA32Emulation.
 func Probe() Env {
 	f := facts{arch: runtime.GOARCH, goos: runtime.GOOS, goVersion: runtime.Version()}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		f.hostname = unix.ByteSliceToString(u.Nodename[:])
-		f.release = unix.ByteSliceToString(u.Release[:])
-		f.version = unix.ByteSliceToString(u.Version[:])
-	}
-	// Ask for the thread group's (main thread's) mask rather than pid 0, the
-	// calling thread, which a caller may already have pinned. CPUSet is a
-	// fixed 1024-CPU set; on larger machines the call fails with EINVAL and
-	// probe falls back to Cpus_allowed_list in /proc/self/status.
-	var set unix.CPUSet
-	if unix.SchedGetaffinity(os.Getpid(), &set) == nil {
-		f.cpusAllowed = set.Count()
-	}
+	systemFacts(&f)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		f.build = bi
 	}
