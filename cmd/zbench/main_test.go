@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,13 +13,14 @@ import (
 	"time"
 
 	"zbench/internal/host"
+	"zbench/peer"
 	"zbench/results"
 )
 
 // The test binary is zbench: as a worker (the runner re-executes
 // /proc/self/exe) and, with ZBENCH_TEST_MAIN=1, as the whole command.
 func TestMain(m *testing.M) {
-	if os.Getenv("ZBENCH_TEST_MAIN") == "1" || (len(os.Args) > 1 && os.Args[1] == workerCommand) {
+	if os.Getenv("ZBENCH_TEST_MAIN") == "1" || (len(os.Args) > 1 && (os.Args[1] == workerCommand || os.Args[1] == childCommand)) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -139,17 +141,29 @@ func TestEnv(t *testing.T) {
 }
 
 // Ctrl-C mid-run: the worker in flight is killed, what was measured is
-// written, the record says it was interrupted, and no worker is left.
+// written, the record says it was interrupted, and nothing is left: no
+// worker, no helper process, no network namespace.
 func TestInterrupt(t *testing.T) {
+	interrupt(t, "run", "lat/syscall", "lat/pipe", "--time", "200ms")
+}
+
+func TestInterruptVeth(t *testing.T) {
+	if err := peer.VethSupported(); err != nil {
+		t.Skip(err)
+	}
+	interrupt(t, "run", "lat/tcp", "lat/udp", "--transport", "veth", "--time", "200ms")
+}
+
+func interrupt(t *testing.T, args ...string) {
 	out := filepath.Join(t.TempDir(), "run.json")
-	cmd := exec.Command(os.Args[0], "run", "lat/syscall", "--time", "200ms", "--out", out)
+	cmd := exec.Command(os.Args[0], append(args, "--out", out)...)
 	cmd.Env = append(os.Environ(), "ZBENCH_TEST_MAIN=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(3 * time.Second)
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -176,15 +190,20 @@ func TestInterrupt(t *testing.T) {
 	if measured == 0 {
 		t.Error("samples taken before the interrupt were lost")
 	}
-	// No worker may outlive the run: look for processes running this binary
-	// with the worker sub-command.
+	// Nothing may outlive the run: no process of this binary in the worker
+	// or helper role, no namespace named after the run.
+	time.Sleep(100 * time.Millisecond)
 	exe, _ := os.Executable()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
 		b, _ := os.ReadFile(p)
-		args := strings.Split(string(b), "\x00")
-		if len(args) > 1 && args[1] == workerCommand && strings.Contains(args[0], filepath.Base(exe)) {
-			t.Errorf("a worker is still running after the interrupt: %s", p)
+		a := strings.Split(string(b), "\x00")
+		if len(a) > 1 && (a[1] == workerCommand || a[1] == childCommand) && strings.Contains(a[0], filepath.Base(exe)) {
+			t.Errorf("a %s is still running after the interrupt: %s", a[1], p)
 		}
+	}
+	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d-*", cmd.Process.Pid))
+	if len(ns) > 0 {
+		t.Errorf("network namespaces left behind: %v", ns)
 	}
 }
