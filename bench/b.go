@@ -25,7 +25,16 @@ type B struct {
 	placed  bool
 	cpu     int
 	allowed []int
+
+	verify bool
 }
+
+// Verify reports whether the run asked for data verification (--verify):
+// benchmarks that move bytes then send a known pattern and check, on the
+// receiving side, every byte in order, so that a buffer reused too early or
+// a mishandled short write is an error and never a fast number. Off by
+// default: checking costs time the measurement would include.
+func (b *B) Verify() bool { return b.verify }
 
 // CPU is the CPU the measuring thread is pinned to, or -1 when the
 // benchmark's placement is left to the scheduler.
@@ -108,5 +117,5 @@ func (b *B) Warn(format string, args ...any) {
 }
 
 func (b *B) reset(n int) {
-	*b = B{N: n, placed: b.placed, cpu: b.cpu, allowed: b.allowed}
+	*b = B{N: n, placed: b.placed, cpu: b.cpu, allowed: b.allowed, verify: b.verify}
 }

@@ -47,6 +47,8 @@ type Runner struct {
 	// /proc/self/exe and [WorkerCommand].
 	Exe  string
 	Args []string
+	// Verify is passed to every benchmark (B.Verify).
+	Verify bool
 	// Env is added to the worker's environment.
 	Env []string
 	// Progress, when set, is called in the parent before each worker starts,
@@ -156,7 +158,7 @@ func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error
 					r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Rounds: rounds, WarmUp: true})
 				}
 				// Its outcome is discarded: a failure shows in the rounds.
-				r.runWorker(ctx, job{Name: specs[i].Name, TargetNs: int64(w), Samples: 1, CPU: res[i].CPU})
+				r.runWorker(ctx, job{Name: specs[i].Name, TargetNs: int64(w), Samples: 1, CPU: res[i].CPU, Verify: r.Verify})
 				break
 			}
 		}
@@ -179,7 +181,7 @@ rounds:
 			if r.Progress != nil {
 				r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Round: round + 1, Rounds: rounds})
 			}
-			j := job{Name: specs[i].Name, N: ns[i], TargetNs: int64(r.target()), Samples: k, CPU: res[i].CPU}
+			j := job{Name: specs[i].Name, N: ns[i], TargetNs: int64(r.target()), Samples: k, CPU: res[i].CPU, Verify: r.Verify}
 			rep, err := r.runWorker(ctx, j)
 			workers[i]++
 			if err != nil {

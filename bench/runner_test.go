@@ -64,6 +64,9 @@ func testSpecs() []Spec {
 			b.ReportMetric(float64(sys.CurrentCPU()), "cpu")
 			b.ReportMetric(float64(b.CPU()), "b.CPU")
 			b.ReportMetric(float64(len(b.AllowedCPUs())), "allowed")
+			if b.Verify() {
+				b.ReportMetric(1, "verify")
+			}
 			return nil
 		}},
 		{Name: "test/child", Run: func(b *B) error {
@@ -221,13 +224,17 @@ func TestRunnerPins(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	for _, cpu := range cpus {
+	for i, cpu := range cpus {
 		r := testRunner()
 		r.CPU = cpu
+		r.Verify = i == 0
 		res, _ := r.Run(context.Background(), pick("test/cpu"))
 		m := res[0].Metrics
 		if res[0].CPU != cpu || m["cpu"] != float64(cpu) || m["b.CPU"] != float64(cpu) {
 			t.Errorf("pinned to %d: result says cpu %d, worker ran on %v, B.CPU() = %v", cpu, res[0].CPU, m["cpu"], m["b.CPU"])
+		}
+		if (m["verify"] == 1) != r.Verify {
+			t.Errorf("Runner.Verify %v, but the benchmark saw B.Verify() = %v", r.Verify, m["verify"] == 1)
 		}
 		if m["allowed"] != float64(len(cpus)) {
 			t.Errorf("B.AllowedCPUs() has %v CPUs, want the worker's %d before pinning", m["allowed"], len(cpus))

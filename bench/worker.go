@@ -30,6 +30,8 @@ type job struct {
 	Samples  int   `json:"samples"`
 	// CPU to pin the measuring thread to; -1 leaves placement to the kernel.
 	CPU int `json:"cpu"`
+	// Verify asks the benchmark to check every byte it moves.
+	Verify bool `json:"verify,omitempty"`
 }
 
 // report is what one worker sends back.
@@ -95,6 +97,7 @@ func work(spec *Spec, j job) report {
 	b := new(B)
 	b.allowed, _ = sys.AllowedCPUs()
 	b.cpu, b.placed = j.CPU, true
+	b.verify = j.Verify
 	if j.CPU >= 0 {
 		if err := sys.PinThread(j.CPU); err != nil {
 			rep.Error = fmt.Sprintf("pin to CPU %d: %v", j.CPU, err)

@@ -46,6 +46,7 @@ type Settings struct {
 	SamplesPerWorker int      `json:"samples_per_worker"`
 	CPU              int      `json:"cpu"`
 	Transport        string   `json:"transport,omitempty"`
+	Verify           bool     `json:"verify,omitempty"`
 }
 
 // Result is one benchmark's outcome. A result is exactly one of: measured

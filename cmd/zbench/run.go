@@ -33,6 +33,7 @@ type runOptions struct {
 	cpu       int
 	perWork   int
 	transport string
+	verify    bool
 	patterns  []string
 }
 
@@ -46,6 +47,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.target, "time", 100*time.Millisecond, "length of one sample")
 	fs.IntVar(&o.cpu, "cpu", -1, "CPU for pinned benchmarks (-1: the last CPU this process may use)")
 	fs.IntVar(&o.perWork, "per-worker", 1, "samples taken by one worker process")
+	fs.BoolVar(&o.verify, "verify", false, "benchmarks that move bytes check every byte they receive (slower; for testing)")
 	fs.StringVar(&o.transport, "transport", peer.Loopback, "where network benchmarks run: loopback, or veth (two network namespaces made for the run; needs root)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -84,7 +86,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if o.out == "" {
 		o.out = defaultOut(env.Hostname, started)
 	}
-	r := &bench.Runner{Count: o.count, Target: o.target, PerWorker: o.perWork, CPU: o.cpu}
+	r := &bench.Runner{Count: o.count, Target: o.target, PerWorker: o.perWork, CPU: o.cpu, Verify: o.verify}
 	progress := newProgress(stderr)
 	r.Progress = progress.show
 
@@ -116,7 +118,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		Host:     env,
 		Settings: results.Settings{
 			Args: append([]string{"run"}, args...), Patterns: o.patterns, Count: o.count, Quick: o.quick,
-			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned, Transport: o.transport,
+			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned, Transport: o.transport, Verify: o.verify,
 		},
 		Results:     res,
 		Interrupted: runErr != nil,
