@@ -39,6 +39,10 @@ var placementDoc = map[string]string{
 	"free":   "nothing pinned: the scheduler places both ends, as for unpinned tools",
 }
 
+// remoteDoc replaces the placement on transport=peer: the ends are on two
+// hosts, so cpu= is this host's measuring thread only.
+const remoteDoc = "over the wire to a zbench serve, which runs the helper; cpu= places this host's end only (same and spread pin it, free does not), the server pins its helper for same and spread"
+
 // rttDefault marks the headline round trips of the default suite.
 func rttDefault(kind string, size int64, cpu string) bool {
 	switch kind {
@@ -55,7 +59,7 @@ func rttSpecs() []bench.Spec {
 	for _, k := range rttKinds {
 		transports := []string{""}
 		if k.network {
-			transports = peer.Transports
+			transports = peer.AllTransports
 		}
 		for _, tr := range transports {
 			for _, size := range k.sizes {
@@ -64,11 +68,15 @@ func rttSpecs() []bench.Spec {
 					if tr != "" {
 						name += "/transport=" + tr
 					}
+					where := placementDoc[cpu]
+					if tr == peer.Remote {
+						where = remoteDoc
+					}
 					specs = append(specs, bench.Spec{
 						Name: name,
 						Doc: fmt.Sprintf("round trip of a %s message %s to a helper process that echoes it; %s. "+
 							"One op is one round trip (request out, response back), timed per op for percentiles "+
-							"(metrics p50-ns … p99.9-ns).", bench.FormatSize(size), k.what, placementDoc[cpu]),
+							"(metrics p50-ns … p99.9-ns).", bench.FormatSize(size), k.what, where),
 						Default:  rttDefault(k.name, size, cpu),
 						Pin:      cpu != "free",
 						Requires: placementRequires(cpu, tr),
@@ -79,13 +87,17 @@ func rttSpecs() []bench.Spec {
 			}
 		}
 	}
-	for _, tr := range peer.Transports {
+	for _, tr := range peer.AllTransports {
 		for _, cpu := range placements {
 			name := fmt.Sprintf("lat/tcp/connect/cpu=%s/transport=%s", cpu, tr)
+			where := placementDoc[cpu]
+			if tr == peer.Remote {
+				where = remoteDoc
+			}
 			specs = append(specs, bench.Spec{
 				Name: name,
 				Doc: "TCP connection set-up and tear-down (LMbench lat_connect): socket, connect and close on the " +
-					"client while a helper process accepts and closes; " + placementDoc[cpu] + ". One op is one connection.",
+					"client while a helper process accepts and closes; " + where + ". One op is one connection.",
 				Default:  cpu == "same",
 				Pin:      cpu != "free",
 				Requires: placementRequires(cpu, tr),
@@ -102,8 +114,11 @@ func placementRequires(cpu, transport string) []func() error {
 	if cpu == "spread" {
 		reqs = append(reqs, twoCPUs)
 	}
-	if transport == peer.Veth {
+	switch transport {
+	case peer.Veth:
 		reqs = append(reqs, peer.VethSupported)
+	case peer.Remote:
+		reqs = append(reqs, remoteSetUp)
 	}
 	return reqs
 }
@@ -117,4 +132,23 @@ func twoCPUs() error {
 		return fmt.Errorf("%w: only %d CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported, len(cpus))
 	}
 	return nil
+}
+
+func remoteSetUp() error {
+	if _, err := peer.Lookup(peer.Remote); err != nil {
+		return fmt.Errorf("%w: %v", bench.ErrNotSupported, err)
+	}
+	return nil
+}
+
+// IsRemote reports whether spec can run against a remote zbench serve: a
+// network round trip declared for transport=peer. The server runs only
+// these.
+func IsRemote(s *bench.Spec) bool {
+	for _, p := range s.Params() {
+		if p[0] == "transport" && p[1] == peer.Remote {
+			return s.Child != nil
+		}
+	}
+	return false
 }

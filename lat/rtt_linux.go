@@ -37,6 +37,7 @@ type conn struct {
 	rfd, wfd int
 	helper   *exec.Cmd
 	server   netip.AddrPort
+	session  *peer.Session // transport=peer: the remote end's control session
 }
 
 func (c *conn) close() {
@@ -52,17 +53,37 @@ func (c *conn) close() {
 		c.helper.Process.Kill()
 		c.helper.Wait()
 	}
+	if c.session != nil {
+		c.session.Close() // abandoned: the server stops the remote end
+	}
+}
+
+// finish ends a remote session in order, so that a server that died during
+// the benchmark makes it an error.
+func (c *conn) finish() error {
+	if c.session == nil {
+		return nil
+	}
+	_, err := c.session.Stop()
+	c.session = nil
+	if err != nil {
+		return fmt.Errorf("remote end: %w", err)
+	}
+	return nil
 }
 
 func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B) error {
 	return func(b *bench.B) error {
-		helperCPU, err := helperPlacement(b, cpu)
-		if err != nil {
-			return err
-		}
 		var tr peer.Transport
+		var err error
 		if transport != "" {
 			if tr, err = peer.Lookup(transport); err != nil {
+				return err
+			}
+		}
+		helperCPU := -1
+		if tr.Name != peer.Remote { // a remote server places its own helper
+			if helperCPU, err = helperPlacement(b, cpu); err != nil {
 				return err
 			}
 		}
@@ -72,9 +93,14 @@ func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B)
 		}
 		defer c.close()
 		if kind == "connect" {
-			return connectLoop(b, c, tr)
+			err = connectLoop(b, c, tr)
+		} else {
+			err = pingPong(b, c, kind, int(size))
 		}
-		return pingPong(b, c, kind, int(size))
+		if err != nil {
+			return err
+		}
+		return c.finish()
 	}
 }
 
@@ -124,6 +150,27 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 		}
 		c.wfd, c.rfd = sp[0], sp[0]
 		return c, c.start(name, args, sp[1])
+	}
+	if tr.Name == peer.Remote {
+		s, err := peer.Dial(tr.Server, tr.Token)
+		if err != nil {
+			return nil, err
+		}
+		c.session = s
+		if c.server, err = s.Start(name); err != nil {
+			c.close()
+			return nil, err
+		}
+		if kind == "connect" {
+			return c, nil
+		}
+		fd, err := clientSocket(tr, kind, c.server)
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		c.rfd, c.wfd = fd, fd
+		return c, nil
 	}
 	// tcp, udp, connect: the helper listens in the server's namespace and
 	// sends its port on a ready pipe: the start barrier.
@@ -204,6 +251,13 @@ func clientSocket(tr peer.Transport, kind string, server netip.AddrPort) (fd int
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			unix.Close(fd)
 			return -1, err
+		}
+		if tr.Name == peer.Remote {
+			// A peer host that dies mid-run must fail the benchmark in
+			// seconds, not hang it until TCP gives up.
+			tv := unix.NsecToTimeval(peer.ControlTimeout.Nanoseconds())
+			unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+			unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
 		}
 	} else {
 		tv := unix.NsecToTimeval(udpTimeout.Nanoseconds())
@@ -405,8 +459,19 @@ func readFull(fd int, p []byte) (int, error) {
 // until the client goes away or the worker stops it.
 func rttChild(kind string, size int64) func(args []string) error {
 	return func(args []string) error {
-		if len(args) != 3 {
-			return fmt.Errorf("want CPU NETNS ADDR, got %q", args)
+		if len(args) != 3 && len(args) != 4 {
+			return fmt.Errorf("want CPU NETNS ADDR [PEER], got %q", args)
+		}
+		// PEER, given by zbench serve, is the only address served: nobody
+		// else can use the helper, and a UDP echo reflects nothing to a
+		// forged source.
+		var allowed netip.Addr
+		if len(args) == 4 {
+			a, err := netip.ParseAddr(args[3])
+			if err != nil {
+				return err
+			}
+			allowed = a
 		}
 		runtime.LockOSThread()
 		if cpu, err := strconv.Atoi(args[0]); err != nil {
@@ -459,7 +524,7 @@ func rttChild(kind string, size int64) func(args []string) error {
 		unix.Close(3)
 		switch kind {
 		case "udp":
-			return echoDatagrams(fd, buf)
+			return echoDatagrams(fd, buf, allowed)
 		case "connect":
 			for {
 				nfd, _, e := syscall.RawSyscall(unix.SYS_ACCEPT4, uintptr(fd), 0, 0)
@@ -472,9 +537,16 @@ func rttChild(kind string, size int64) func(args []string) error {
 				syscall.RawSyscall(unix.SYS_CLOSE, nfd, 0, 0)
 			}
 		}
-		nfd, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
-		if err != nil {
-			return err
+		var nfd int
+		for {
+			var sa unix.Sockaddr
+			if nfd, sa, err = unix.Accept4(fd, unix.SOCK_CLOEXEC); err != nil {
+				return err
+			}
+			if !allowed.IsValid() || sa.(*unix.SockaddrInet4).Addr == allowed.As4() {
+				break
+			}
+			unix.Close(nfd) // not the client this helper was started for
 		}
 		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			return err
@@ -497,7 +569,7 @@ func echoStream(rfd, wfd int, buf []byte) error {
 	}
 }
 
-func echoDatagrams(fd int, buf []byte) error {
+func echoDatagrams(fd int, buf []byte, allowed netip.Addr) error {
 	var from unix.RawSockaddrAny
 	for {
 		fromLen := uint32(unix.SizeofSockaddrAny)
@@ -508,6 +580,12 @@ func echoDatagrams(fd int, buf []byte) error {
 		}
 		if e != 0 {
 			return fmt.Errorf("recvfrom: %v", e)
+		}
+		if allowed.IsValid() {
+			in4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&from))
+			if in4.Family != unix.AF_INET || in4.Addr != allowed.As4() {
+				continue
+			}
 		}
 		syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), n, 0,
 			uintptr(unsafe.Pointer(&from)), uintptr(fromLen))

@@ -123,9 +123,9 @@ func TestRoundTripNames(t *testing.T) {
 			}
 		}
 	}
-	// 5 sizes × 3 placements × (pipe + unix + 2 transports × (tcp + udp)),
-	// plus connect on 3 placements × 2 transports.
-	if want := 5*3*(2+2*2) + 3*2; n != want {
+	// 5 sizes × 3 placements × (pipe + unix + 3 transports × (tcp + udp)),
+	// plus connect on 3 placements × 3 transports.
+	if want := 5*3*(2+3*2) + 3*3; n != want {
 		t.Errorf("%d round-trip benchmarks, want %d", n, want)
 	}
 }

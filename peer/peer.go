@@ -24,10 +24,16 @@ import (
 const (
 	Loopback = "loopback"
 	Veth     = "veth"
+	// Remote is a `zbench serve` on another host, over a real NIC.
+	Remote = "peer"
 )
 
 // Transports are the local transports a benchmark can be declared for.
 var Transports = []string{Loopback, Veth}
+
+// AllTransports adds the remote one, for benchmarks that can run against
+// `zbench serve`.
+var AllTransports = []string{Loopback, Veth, Remote}
 
 // Transport says where the two ends of a network benchmark live.
 type Transport struct {
@@ -38,11 +44,42 @@ type Transport struct {
 	// ClientNetns and ServerNetns are the network namespaces (paths of
 	// nsfs files) of the two ends; "" means the current one.
 	ClientNetns, ServerNetns string
+	// Server is the control address of the remote `zbench serve`, and
+	// Token the shared secret it may require (Remote only).
+	Server string
+	Token  []byte
 }
 
 // envVeth carries a veth set-up from the command to its workers:
-// "CLIENT_NETNS,SERVER_NETNS,SERVER_ADDR".
-const envVeth = "ZBENCH_VETH"
+// "CLIENT_NETNS,SERVER_NETNS,SERVER_ADDR". envPeer and envPeerToken carry
+// the remote server's HOST:PORT and the path of the token file.
+const (
+	envVeth      = "ZBENCH_VETH"
+	envPeer      = "ZBENCH_PEER"
+	envPeerToken = "ZBENCH_PEER_TOKEN_FILE"
+)
+
+// RemoteEnv is what workers need to reach the remote server.
+func RemoteEnv(server, tokenFile string) []string {
+	return []string{envPeer + "=" + server, envPeerToken + "=" + tokenFile}
+}
+
+// ReadToken reads a token file: its content less surrounding white space,
+// which must not be empty. "" reads no token.
+func ReadToken(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token file: %w", err)
+	}
+	tok := []byte(strings.TrimSpace(string(b)))
+	if len(tok) == 0 {
+		return nil, fmt.Errorf("token file %s is empty", path)
+	}
+	return tok, nil
+}
 
 // ErrNotSetUp is returned when a worker asks for a transport the command did
 // not set up.
@@ -59,8 +96,18 @@ func Lookup(name string) (Transport, error) {
 			return Transport{}, fmt.Errorf("veth: %w (run it with zbench run --transport veth)", ErrNotSetUp)
 		}
 		return parseVethEnv(v)
+	case Remote:
+		server := os.Getenv(envPeer)
+		if server == "" {
+			return Transport{}, fmt.Errorf("peer: %w (run it with zbench run --transport peer --peer HOST:PORT)", ErrNotSetUp)
+		}
+		tok, err := ReadToken(os.Getenv(envPeerToken))
+		if err != nil {
+			return Transport{}, err
+		}
+		return Transport{Name: Remote, Server: server, Token: tok}, nil
 	}
-	return Transport{}, fmt.Errorf("unknown transport %q (want %s)", name, strings.Join(Transports, " or "))
+	return Transport{}, fmt.Errorf("unknown transport %q (want %s)", name, strings.Join(AllTransports, ", "))
 }
 
 func parseVethEnv(v string) (Transport, error) {

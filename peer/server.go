@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	goio "io"
 	"net"
 	"net/netip"
 	"sync"
@@ -159,6 +160,9 @@ func session(ctx context.Context, conn net.Conn, cfg *ServerConfig) error {
 
 	io()
 	start, err := ReadMsg(conn)
+	if errors.Is(err, goio.EOF) {
+		return nil // a client checking the server, then leaving
+	}
 	if err != nil {
 		return err
 	}

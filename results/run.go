@@ -24,6 +24,9 @@ type Run struct {
 	Host     host.Env  `json:"host"`
 	Settings Settings  `json:"settings"`
 	Results  []Result  `json:"results"`
+	// PeerHost is the environment of the remote zbench serve, for runs with
+	// --transport peer.
+	PeerHost *host.Env `json:"peer_host,omitempty"`
 	// Interrupted is set when the run was stopped (e.g. Ctrl-C) before every
 	// benchmark had all its samples; what was measured is still recorded.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -46,6 +49,7 @@ type Settings struct {
 	SamplesPerWorker int      `json:"samples_per_worker"`
 	CPU              int      `json:"cpu"`
 	Transport        string   `json:"transport,omitempty"`
+	Peer             string   `json:"peer,omitempty"`
 	Verify           bool     `json:"verify,omitempty"`
 }
 

@@ -18,6 +18,7 @@ commands:
   run [PATTERN...]   run benchmarks (default: the default suite; "all": everything)
   list [PATTERN...]  benchmarks, what one op is, and why one would be skipped here
   env                the environment record of this host
+  serve              the remote end for network benchmarks (--transport peer)
 
 Run 'zbench <command> -h' for a command's flags.
 `
@@ -46,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdList(rest, stdout, stderr)
 	case "env":
 		return cmdEnv(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

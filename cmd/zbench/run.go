@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,8 @@ type runOptions struct {
 	cpu       int
 	perWork   int
 	transport string
+	peerAddr  string
+	tokenFile string
 	verify    bool
 	patterns  []string
 }
@@ -48,7 +51,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.cpu, "cpu", -1, "CPU for pinned benchmarks (-1: the last CPU this process may use)")
 	fs.IntVar(&o.perWork, "per-worker", 1, "samples taken by one worker process")
 	fs.BoolVar(&o.verify, "verify", false, "benchmarks that move bytes check every byte they receive (slower; for testing)")
-	fs.StringVar(&o.transport, "transport", peer.Loopback, "where network benchmarks run: loopback, or veth (two network namespaces made for the run; needs root)")
+	fs.StringVar(&o.transport, "transport", peer.Loopback, "where network benchmarks run: loopback, veth (two network namespaces made for the run; needs root), or peer (a zbench serve at --peer)")
+	fs.StringVar(&o.peerAddr, "peer", "", "HOST:PORT of the zbench serve for --transport peer")
+	fs.StringVar(&o.tokenFile, "token-file", "", "shared secret for the zbench serve at --peer")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,6 +112,37 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}()
 		r.Env = pair.Env()
 	}
+	var peerEnv *host.Env
+	if o.transport == peer.Remote && needsTransport(specs) {
+		// Reach the server once before the run: a wrong address or token
+		// is one clear error, not one per benchmark; and its environment
+		// goes into the record.
+		tok, err := peer.ReadToken(o.tokenFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "zbench run: %v\n", err)
+			return exitUsage
+		}
+		s, err := peer.Dial(o.peerAddr, tok)
+		if err != nil {
+			fmt.Fprintf(stderr, "zbench run: %v\n", err)
+			return exitFailed
+		}
+		var e host.Env
+		if json.Unmarshal(s.Hello.Env, &e) == nil {
+			peerEnv = &e
+		}
+		s.Close()
+		tokenPath := o.tokenFile
+		if tokenPath != "" {
+			tokenPath, _ = filepath.Abs(tokenPath)
+		}
+		// In this process's own environment: prerequisites probed here
+		// and workers started from here both find the server.
+		for _, kv := range peer.RemoteEnv(o.peerAddr, tokenPath) {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	}
 	res, runErr := r.Run(ctx, specs)
 	progress.clear()
 	pinned, _ := r.PinCPU()
@@ -118,10 +154,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		Host:     env,
 		Settings: results.Settings{
 			Args: append([]string{"run"}, args...), Patterns: o.patterns, Count: o.count, Quick: o.quick,
-			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned, Transport: o.transport, Verify: o.verify,
+			SampleTargetNs: int64(o.target), SamplesPerWorker: o.perWork, CPU: pinned, Transport: o.transport, Peer: o.peerAddr, Verify: o.verify,
 		},
 		Results:     res,
 		Interrupted: runErr != nil,
+		PeerHost:    peerEnv,
 	}
 
 	status := exitOK
@@ -164,8 +201,12 @@ func (o *runOptions) validate() error {
 		return fmt.Errorf("--per-worker %d: want 1 to --count (%d)", o.perWork, o.count)
 	case o.cpu < -1:
 		return fmt.Errorf("--cpu %d: want a CPU number, or -1", o.cpu)
-	case !slices.Contains(peer.Transports, o.transport):
-		return fmt.Errorf("--transport %q: want %s", o.transport, strings.Join(peer.Transports, " or "))
+	case !slices.Contains(peer.AllTransports, o.transport):
+		return fmt.Errorf("--transport %q: want %s", o.transport, strings.Join(peer.AllTransports, ", "))
+	case o.transport == peer.Remote && o.peerAddr == "":
+		return errors.New("--transport peer needs --peer HOST:PORT (a zbench serve)")
+	case o.transport != peer.Remote && (o.peerAddr != "" || o.tokenFile != ""):
+		return errors.New("--peer and --token-file go with --transport peer")
 	}
 	if o.cpu >= 0 {
 		var set unix.CPUSet
