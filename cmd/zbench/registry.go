@@ -2,6 +2,7 @@ package main
 
 import (
 	"zbench/bench"
+	"zbench/ctxsw"
 	"zbench/lat"
 )
 
@@ -14,7 +15,7 @@ const (
 // finds its benchmark here by name, so parent and worker agree by
 // construction: they are the same binary.
 func registry() []bench.Spec {
-	return lat.Specs()
+	return append(lat.Specs(), ctxsw.Specs()...)
 }
 
 func serveWorker(args []string) int { return bench.ServeWorker(registry(), args) }

@@ -1,0 +1,273 @@
+// Package ctxsw is a family of the measure stage of zbench's pipeline: the
+// cost of a context switch, measured as LMbench's lat_ctx does. N members
+// pass a one-byte token round a ring of pipes, each touching a private
+// working set between hops, and the cost of the same pipe traffic and
+// working-set touch without a switch is subtracted. The members are helper
+// processes or threads of the worker, and where they run (one CPU, spread
+// over CPUs, or wherever the scheduler puts them) is part of every
+// benchmark's name, because on a small machine it decides the answer.
+package ctxsw
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"zbench/bench"
+	"zbench/internal/sys"
+)
+
+// Placement of the ring's members on CPUs.
+const (
+	cpuSame   = "same"   // every member pinned to the measuring thread's CPU
+	cpuSpread = "spread" // member i on the i-th allowed CPU after the measuring thread's
+	cpuFree   = "free"   // nobody pinned: the scheduler decides
+)
+
+// Kinds of ring member.
+const (
+	kindProcess = "process" // helper processes: every switch changes address space
+	kindThread  = "thread"  // OS threads of the worker: one address space
+)
+
+// The sweep: `zbench run ctxsw` runs all of it.
+var (
+	ringProcs  = []int{2, 4, 8, 16}
+	ringWS     = []int{0, 4 << 10, 16 << 10, 64 << 10}
+	placements = []string{cpuSame, cpuSpread, cpuFree}
+	kinds      = []string{kindProcess, kindThread}
+)
+
+// ring is one benchmark of the sweep.
+type ring struct {
+	procs int    // members, the measuring thread included
+	ws    int    // bytes of working set per member
+	cpu   string // placement
+	kind  string
+}
+
+func (r ring) name() string {
+	return fmt.Sprintf("ctxsw/ring/procs=%d/ws=%dKiB/cpu=%s/kind=%s", r.procs, r.ws>>10, r.cpu, r.kind)
+}
+
+// isDefault says whether the ring is one of the headline few of the default
+// suite: the two-member ring in every placement, the thread ring beside the
+// process ring on one CPU, and one bigger ring whose working sets compete
+// for the cache.
+func (r ring) isDefault() bool {
+	switch {
+	case r.procs == 2 && r.ws == 0 && r.kind == kindProcess:
+		return true
+	case r.procs == 2 && r.ws == 0 && r.cpu == cpuSame:
+		return true
+	case r.procs == 8 && r.ws == 16<<10 && r.cpu == cpuSame && r.kind == kindProcess:
+		return true
+	}
+	return false
+}
+
+func (r ring) doc() string {
+	others := fmt.Sprintf("%d helper processes", r.procs-1)
+	if r.kind == kindThread {
+		others = fmt.Sprintf("%d more threads of the worker (one address space: no mm switch)", r.procs-1)
+	}
+	if r.procs == 2 {
+		others = strings.Replace(strings.Replace(others, "processes", "process", 1), "threads", "thread", 1)
+	}
+	var where string
+	switch r.cpu {
+	case cpuSame:
+		where = "All pinned to one CPU: every hop is a switch on that CPU."
+	case cpuSpread:
+		where = "Member i pinned to the i-th allowed CPU counting from the measuring thread's: hops wake a member on another CPU."
+	case cpuFree:
+		where = "Nobody pinned: the scheduler places them, same CPU or not (metric cross-cpu: the fraction of hops between members last seen on different CPUs)."
+	}
+	var cache string
+	switch {
+	case r.ws == 0:
+	case r.cpu == cpuSame:
+		cache = fmt.Sprintf(" The overhead runs with its working set warm; in the ring the sets stay warm only if all %d (%d KiB) fit in the CPU's caches, else refilling them is counted in the switch, as in lat_ctx.",
+			r.procs, r.procs*r.ws>>10)
+	default:
+		cache = " The overhead runs with its working set warm; in the ring a set is warm only on the CPU its member last ran on, else refilling it is counted in the switch, as in lat_ctx."
+	}
+	return fmt.Sprintf("LMbench lat_ctx ring: the measuring thread and %s pass a one-byte token round a ring of blocking pipes; "+
+		"between hops each member sums the words of its private, prefaulted %d KiB working set. %s "+
+		"One op is one hop: one context switch plus one pipe write, one pipe read and one working-set sum (metric hop-ns). "+
+		"Metric switch-ns is the switch alone: hop-ns minus overhead-ns, the same write, read and sum timed in the measuring thread "+
+		"without a switch, in slices interleaved with the ring's.%s",
+		others, r.ws>>10, where, cache)
+}
+
+// Specs returns the family's benchmarks, in the order reports show them:
+// by ring size, working set, placement, then kind.
+func Specs() []bench.Spec {
+	var specs []bench.Spec
+	for _, procs := range ringProcs {
+		for _, ws := range ringWS {
+			for _, cpu := range placements {
+				for _, kind := range kinds {
+					r := ring{procs: procs, ws: ws, cpu: cpu, kind: kind}
+					s := bench.Spec{
+						Name:    r.name(),
+						Doc:     r.doc(),
+						Default: r.isDefault(),
+						// The runner pins the measuring thread for same and
+						// spread, and the ring places its other members
+						// relative to it. For free nothing is pinned, so
+						// every fresh worker is placed anew by the scheduler.
+						Pin: cpu != cpuFree,
+						Run: func(b *bench.B) error { return runRing(b, r) },
+					}
+					if cpu == cpuSpread {
+						s.Requires = []func() error{needTwoCPUs}
+					}
+					if kind == kindProcess {
+						s.Child = serveMember
+					}
+					specs = append(specs, s)
+				}
+			}
+		}
+	}
+	return specs
+}
+
+// perSwitch is the lat_ctx subtraction: the ring's time per hop, less the
+// overhead of one hop's work done without a switch (a pipe write, a pipe
+// read and a working-set sum in one thread). One hop is one switch, so the
+// difference is the time of one context switch. It refuses, rather than
+// clamps, an overhead that is not below the hop time: a switch cannot be
+// free, so that means the overhead was mismeasured or the ring was not
+// switching.
+func perSwitch(ringNs float64, hops int, overheadNs float64) (float64, error) {
+	if hops <= 0 {
+		return 0, fmt.Errorf("no hops timed (%d)", hops)
+	}
+	if ringNs <= 0 || overheadNs < 0 {
+		return 0, fmt.Errorf("impossible times: ring %.0f ns, overhead %.1f ns per hop", ringNs, overheadNs)
+	}
+	hop := ringNs / float64(hops)
+	if overheadNs >= hop {
+		return 0, fmt.Errorf("%w: overhead %.1f ns is not below the time per hop %.1f ns, so no switch time is left to report",
+			errOverhead, overheadNs, hop)
+	}
+	return hop - overheadNs, nil
+}
+
+var errOverhead = errors.New("overhead swallows the switch")
+
+// spreadCPUs places the members of a ring. self is the CPU the measuring
+// thread (member 0) is pinned to, allowed the CPUs the benchmark may use.
+// same: every member on self; spread: member i on the i-th allowed CPU
+// counting from self, wrapping round, so with procs a multiple of the CPU
+// count every hop crosses CPUs; free: -1 for everyone (not pinned).
+func placeMembers(cpu string, procs, self int, allowed []int) ([]int, error) {
+	at := make([]int, procs)
+	switch cpu {
+	case cpuFree:
+		for i := range at {
+			at[i] = -1
+		}
+		return at, nil
+	case cpuSame:
+		for i := range at {
+			at[i] = self
+		}
+		return at, nil
+	case cpuSpread:
+		if len(allowed) < 2 {
+			return nil, errOneCPU
+		}
+		k := -1
+		for i, c := range allowed {
+			if c == self {
+				k = i
+			}
+		}
+		if k < 0 {
+			return nil, fmt.Errorf("the measuring thread's CPU %d is not among the allowed CPUs %v", self, allowed)
+		}
+		for i := range at {
+			at[i] = allowed[(k+i)%len(allowed)]
+		}
+		return at, nil
+	}
+	return nil, fmt.Errorf("unknown placement %q", cpu)
+}
+
+var errOneCPU = fmt.Errorf("%w: only 1 CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported)
+
+// crossFraction is the fraction of the ring's hops (member i to member
+// i+1, the last back to 0) whose two ends were last seen on different
+// CPUs; unknown CPUs (-1) make it unknown (-1).
+func crossFraction(cpus []int) float64 {
+	if len(cpus) < 2 {
+		return -1
+	}
+	cross := 0
+	for i, c := range cpus {
+		next := cpus[(i+1)%len(cpus)]
+		if c < 0 || next < 0 {
+			return -1
+		}
+		if c != next {
+			cross++
+		}
+	}
+	return float64(cross) / float64(len(cpus))
+}
+
+// statCPU returns field 39 of a /proc/PID/stat or /proc/PID/task/TID/stat
+// line: the CPU the task last ran on. The command name (field 2) may hold
+// spaces and parentheses, so fields are counted after its last ')'.
+func statCPU(stat string) (int, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return -1, fmt.Errorf("malformed stat line %q", stat)
+	}
+	fields := strings.Fields(stat[i+1:])
+	// fields[0] is field 3 (state); field 39 is fields[36].
+	if len(fields) < 37 {
+		return -1, fmt.Errorf("stat line has %d fields after the name, want at least 37", len(fields))
+	}
+	var cpu int
+	if _, err := fmt.Sscan(fields[36], &cpu); err != nil || cpu < 0 {
+		return -1, fmt.Errorf("stat field 39 %q is not a CPU number", fields[36])
+	}
+	return cpu, nil
+}
+
+// needTwoCPUs is the prerequisite of spread placement.
+func needTwoCPUs() error {
+	cpus, err := sys.AllowedCPUs()
+	if err != nil {
+		return err
+	}
+	if len(cpus) < 2 {
+		return errOneCPU
+	}
+	return nil
+}
+
+// report attaches a timed ring's figures to the sample: the raw time per
+// hop, the overhead, and their difference, the time per switch. A sample
+// whose overhead was not below its time per hop (something else ran during
+// the overhead slices) gets a warning and no switch time, never a clamped
+// one.
+func report(b *bench.B, ring time.Duration, hops int, overheadNs float64) {
+	b.ReportMetric(float64(ring.Nanoseconds())/float64(max(hops, 1)), "hop-ns")
+	b.ReportMetric(overheadNs, "overhead-ns")
+	sw, err := perSwitch(float64(ring.Nanoseconds()), hops, overheadNs)
+	switch {
+	case errors.Is(err, errOverhead):
+		// One text for every such sample, so the record says it once.
+		b.Warn("a sample's overhead was not below its time per hop, so it gives no switch-ns (the machine was busy during its overhead loop)")
+	case err != nil:
+		b.Warn("no switch-ns from a sample: %v", err)
+	default:
+		b.ReportMetric(sw, "switch-ns")
+	}
+}

@@ -1,0 +1,164 @@
+package ctxsw
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"zbench/bench"
+)
+
+func TestPerSwitch(t *testing.T) {
+	for _, tc := range []struct {
+		ringNs     float64
+		hops       int
+		overheadNs float64
+		want       float64
+	}{
+		// 2-member ring, 1000 laps = 2000 hops in 13.3 ms: 6650 ns per hop;
+		// a write, a read and no working set cost 2250 ns without a switch.
+		{13.3e6, 2000, 2250, 4400},
+		{1000, 1, 0, 1000},
+		{8 * 12000, 8, 11999.5, 0.5},
+	} {
+		got, err := perSwitch(tc.ringNs, tc.hops, tc.overheadNs)
+		if err != nil || math.Abs(got-tc.want) > 1e-9*tc.want {
+			t.Errorf("perSwitch(%v, %d, %v) = %v, %v; want %v", tc.ringNs, tc.hops, tc.overheadNs, got, err, tc.want)
+		}
+	}
+}
+
+func TestPerSwitchRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		ringNs     float64
+		hops       int
+		overheadNs float64
+		overhead   bool // the error is errOverhead
+	}{
+		{2000, 2, 1000, true},  // overhead equals the hop: no switch left
+		{2000, 2, 1500, true},  // overhead above the hop: never a negative switch
+		{2000, 0, 100, false},  // nothing timed
+		{0, 10, 100, false},    // no time
+		{2000, 2, -1, false},   // a negative overhead is a bug, not a bonus
+		{-5000, 2, 100, false}, // a clock going backwards
+	} {
+		got, err := perSwitch(tc.ringNs, tc.hops, tc.overheadNs)
+		if err == nil {
+			t.Errorf("perSwitch(%v, %d, %v) = %v, want an error", tc.ringNs, tc.hops, tc.overheadNs, got)
+			continue
+		}
+		if errors.Is(err, errOverhead) != tc.overhead {
+			t.Errorf("perSwitch(%v, %d, %v): error %q, errOverhead %v", tc.ringNs, tc.hops, tc.overheadNs, err, tc.overhead)
+		}
+	}
+}
+
+func TestPlaceMembers(t *testing.T) {
+	for _, tc := range []struct {
+		cpu     string
+		procs   int
+		self    int
+		allowed []int
+		want    []int
+	}{
+		{cpuSame, 4, 3, []int{0, 1, 2, 3}, []int{3, 3, 3, 3}},
+		{cpuFree, 2, -1, []int{0, 1}, []int{-1, -1}},
+		// Counting from the measuring thread's CPU, wrapping round.
+		{cpuSpread, 2, 1, []int{0, 1}, []int{1, 0}},
+		{cpuSpread, 4, 1, []int{0, 1}, []int{1, 0, 1, 0}},
+		{cpuSpread, 4, 4, []int{2, 4, 6}, []int{4, 6, 2, 4}},
+	} {
+		got, err := placeMembers(tc.cpu, tc.procs, tc.self, tc.allowed)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("placeMembers(%s, %d, %d, %v) = %v, %v; want %v", tc.cpu, tc.procs, tc.self, tc.allowed, got, err, tc.want)
+		}
+	}
+	if _, err := placeMembers(cpuSpread, 2, 0, []int{0}); !errors.Is(err, bench.ErrNotSupported) ||
+		bench.SkipReason(err) != "only 1 CPU allowed: spread placement needs 2 or more" {
+		t.Errorf("spread on one CPU: %v, want a skip with the reason", err)
+	}
+	if _, err := placeMembers(cpuSpread, 2, 5, []int{0, 1}); err == nil {
+		t.Error("spread from a CPU outside the allowed set: no error")
+	}
+}
+
+func TestCrossFraction(t *testing.T) {
+	for _, tc := range []struct {
+		cpus []int
+		want float64
+	}{
+		{[]int{1, 1}, 0},
+		{[]int{1, 0}, 1},
+		{[]int{1, 0, 1, 0}, 1},
+		{[]int{0, 0, 1, 1}, 0.5}, // 0→1 and 3→0 cross
+		{[]int{0, -1}, -1},
+		{[]int{0}, -1},
+	} {
+		if got := crossFraction(tc.cpus); got != tc.want {
+			t.Errorf("crossFraction(%v) = %v, want %v", tc.cpus, got, tc.want)
+		}
+	}
+}
+
+func TestStatCPU(t *testing.T) {
+	// A real /proc/PID/stat line (52 fields), with a name that holds a
+	// space and a parenthesis; the CPU (field 39) is 1.
+	line := "4242 (zb ench) x) S 4200 4200 4100 34816 4200 4194560 150 0 0 0 3 5 0 0 20 0 3 0 " +
+		"812345 1234567 890 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+	if cpu, err := statCPU(line); err != nil || cpu != 1 {
+		t.Errorf("statCPU = %d, %v; want 1", cpu, err)
+	}
+	for _, bad := range []string{"", "4242 (x) S 1 2 3", "4242 (x) S" + strings.Repeat(" z", 40)} {
+		if cpu, err := statCPU(bad); err == nil {
+			t.Errorf("statCPU(%q) = %d, want an error", bad, cpu)
+		}
+	}
+}
+
+func TestSpecs(t *testing.T) {
+	specs := Specs()
+	if want := len(ringProcs) * len(ringWS) * len(placements) * len(kinds); len(specs) != want {
+		t.Fatalf("%d specs, want the whole sweep of %d", len(specs), want)
+	}
+	seen := map[string]bool{}
+	var defaults []string
+	for _, s := range specs {
+		if seen[s.Name] {
+			t.Errorf("duplicate name %s", s.Name)
+		}
+		seen[s.Name] = true
+		if !strings.HasPrefix(s.Name, "ctxsw/ring/procs=") || s.Run == nil || !strings.Contains(s.Doc, "One op is one hop: one context switch") {
+			t.Errorf("%s: malformed spec (doc %q)", s.Name, s.Doc)
+		}
+		free := strings.Contains(s.Name, "/cpu=free/")
+		if s.Pin == free {
+			t.Errorf("%s: Pin %v; only cpu=free leaves the measuring thread unpinned", s.Name, s.Pin)
+		}
+		if proc := strings.HasSuffix(s.Name, "/kind=process"); proc != (s.Child != nil) {
+			t.Errorf("%s: helper processes need Spec.Child", s.Name)
+		}
+		if strings.Contains(s.Name, "/cpu=spread/") != (len(s.Requires) == 1) {
+			t.Errorf("%s: only spread placement has a prerequisite", s.Name)
+		}
+		if s.Default {
+			defaults = append(defaults, s.Name)
+		}
+	}
+	for _, want := range []string{
+		"ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=process",
+		"ctxsw/ring/procs=2/ws=0KiB/cpu=spread/kind=process",
+		"ctxsw/ring/procs=2/ws=0KiB/cpu=free/kind=process",
+		"ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=thread",
+		"ctxsw/ring/procs=8/ws=16KiB/cpu=same/kind=process",
+	} {
+		if !slices.Contains(defaults, want) {
+			t.Errorf("%s is not in the default suite", want)
+		}
+	}
+	// The whole tool's default suite must finish in about a minute.
+	if len(defaults) > 8 {
+		t.Errorf("%d benchmarks in the default suite, want at most 8: %v", len(defaults), defaults)
+	}
+}
