@@ -80,7 +80,7 @@ func (s *Session) handshake(token []byte) error {
 func (s *Session) Start(bench string) (netip.AddrPort, error) {
 	r, err := s.exchange(&Msg{Type: TypeStart, Bench: bench}, TypeReady)
 	if err != nil {
-		return netip.AddrPort{}, err
+		return netip.AddrPort{}, fmt.Errorf("peer %s: starting the remote end: %w", s.conn.RemoteAddr(), err)
 	}
 	host, err := netip.ParseAddrPort(s.conn.RemoteAddr().String())
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Session) Stop() (map[string]float64, error) {
 	defer s.conn.Close()
 	r, err := s.exchange(&Msg{Type: TypeStop}, TypeDone)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
 	}
 	return r.Metrics, nil
 }
