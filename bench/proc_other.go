@@ -9,3 +9,6 @@ import "syscall"
 func procAttr(group bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: group}
 }
+
+// groupAlive asks the kernel whether the group still exists.
+func groupAlive(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }

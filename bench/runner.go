@@ -303,7 +303,15 @@ func (r *Runner) runWorker(ctx context.Context, j job) (*report, error) {
 	}
 	pw.Close()
 	pgid := cmd.Process.Pid
-	killGroup := func() { syscall.Kill(-pgid, syscall.SIGKILL) }
+	// killGroup kills the worker with everything it started and returns
+	// when none of them runs any more (bounded), so that nothing outlives a
+	// benchmark, least of all a run that is ending.
+	killGroup := func() {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		for deadline := time.Now().Add(2 * time.Second); groupAlive(pgid) && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 
 	type read struct {
 		data []byte

@@ -144,14 +144,14 @@ func TestEnv(t *testing.T) {
 // written, the record says it was interrupted, and nothing is left: no
 // worker, no helper process, no network namespace.
 func TestInterrupt(t *testing.T) {
-	interrupt(t, "run", "lat/syscall", "lat/pipe", "--time", "200ms")
+	interrupt(t, "run", "lat/syscall", "lat/pipe", "--time", "20ms", "--count", "30")
 }
 
 func TestInterruptVeth(t *testing.T) {
 	if err := peer.VethSupported(); err != nil {
 		t.Skip(err)
 	}
-	interrupt(t, "run", "lat/tcp", "lat/udp", "--transport", "veth", "--time", "200ms")
+	interrupt(t, "run", "lat/tcp", "lat/udp", "--transport", "veth", "--time", "20ms", "--count", "30")
 }
 
 func interrupt(t *testing.T, args ...string) {
@@ -163,7 +163,8 @@ func interrupt(t *testing.T, args ...string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second)
+	// Well after the warm-up and the first round, long before the end.
+	time.Sleep(5 * time.Second)
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -191,8 +192,8 @@ func interrupt(t *testing.T, args ...string) {
 		t.Error("samples taken before the interrupt were lost")
 	}
 	// Nothing may outlive the run: no process of this binary in the worker
-	// or helper role, no namespace named after the run.
-	time.Sleep(100 * time.Millisecond)
+	// or helper role, no namespace named after the run. Checked at once:
+	// zbench waits for its workers' process groups before it exits.
 	exe, _ := os.Executable()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
