@@ -102,3 +102,13 @@ func (s *Session) Stop() (map[string]float64, error) {
 
 // Close abandons the session; the server stops the remote end.
 func (s *Session) Close() error { return s.conn.Close() }
+
+// LocalAddr is this host's end of the control connection: the address the
+// data connections leave from too.
+func (s *Session) LocalAddr() netip.Addr {
+	ap, err := netip.ParseAddrPort(s.conn.LocalAddr().String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}

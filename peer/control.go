@@ -50,6 +50,7 @@ type Msg struct {
 	Nonce string          `json:"nonce,omitempty"` // hex, 32 bytes
 	Auth  bool            `json:"auth,omitempty"`  // a token is required
 	Env   json.RawMessage `json:"env,omitempty"`   // the server's host.Env
+	NIC   json.RawMessage `json:"nic,omitempty"`   // the server's host.NIC this session arrived on
 
 	// auth
 	MAC string `json:"mac,omitempty"` // hex HMAC-SHA256(token, nonce)

@@ -16,8 +16,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+
+	"zbench/internal/host"
 )
 
 // Transport names.
@@ -134,4 +137,31 @@ func stalePID(name string) (int, bool) {
 	}
 	pid, err := strconv.Atoi(num)
 	return pid, err == nil && pid > 0
+}
+
+// LocalNIC describes the interface holding local in the network namespace
+// netns ("" for this one), probed from a locked thread inside it.
+func LocalNIC(netns string, local netip.Addr) (host.NIC, error) {
+	type result struct {
+		nic host.NIC
+		err error
+	}
+	c := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		restore, err := Enter(netns)
+		if err != nil {
+			c <- result{err: err}
+			return // the thread stays locked and dies with the goroutine
+		}
+		nic, err := host.NICFor(local)
+		if rerr := restore(); rerr != nil {
+			c <- result{err: rerr}
+			return
+		}
+		runtime.UnlockOSThread()
+		c <- result{nic, err}
+	}()
+	r := <-c
+	return r.nic, r.err
 }

@@ -5,6 +5,8 @@ package peer
 import (
 	"fmt"
 
+	"zbench/internal/host"
+
 	"zbench/internal/sys"
 )
 
@@ -20,9 +22,10 @@ func Enter(path string) (func() error, error) {
 
 type VethPair struct{}
 
-func SetupVeth() (*VethPair, error) { return nil, errNotLinux }
-func VethSupported() error          { return errNotLinux }
-func SweepStale()                   {}
-func (v *VethPair) Env() []string   { return nil }
-func (v *VethPair) Names() []string { return nil }
-func (v *VethPair) Close() error    { return nil }
+func SetupVeth() (*VethPair, error)              { return nil, errNotLinux }
+func VethSupported() error                       { return errNotLinux }
+func SweepStale()                                {}
+func (v *VethPair) Env() []string                { return nil }
+func (v *VethPair) Names() []string              { return nil }
+func (v *VethPair) Close() error                 { return nil }
+func (v *VethPair) ClientNIC() (host.NIC, error) { return host.NIC{}, errNotLinux }

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"zbench/internal/host"
 )
 
 // RemoteEnd is one benchmark's server side, running on this host: a helper
@@ -138,6 +140,9 @@ func session(ctx context.Context, conn net.Conn, cfg *ServerConfig) error {
 	var nonce [32]byte
 	rand.Read(nonce[:])
 	hello := &Msg{Type: TypeHello, Proto: Proto, Nonce: hex.EncodeToString(nonce[:]), Auth: cfg.Token != nil, Env: cfg.Env}
+	if nic, err := host.NICFor(local); err == nil {
+		hello.NIC, _ = json.Marshal(nic)
+	}
 	if err := send(hello); err != nil {
 		return err
 	}

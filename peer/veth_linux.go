@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"zbench/internal/host"
 	"zbench/internal/sys"
 )
 
@@ -86,6 +87,11 @@ func VethSupported() error {
 func (v *VethPair) Env() []string {
 	return []string{fmt.Sprintf("%s=%s,%s,%s", envVeth, filepath.Join(netnsDir, v.client),
 		filepath.Join(netnsDir, v.server), vethServerAddr.Addr())}
+}
+
+// ClientNIC describes the client end of the link, from inside its namespace.
+func (v *VethPair) ClientNIC() (host.NIC, error) {
+	return LocalNIC(filepath.Join(netnsDir, v.client), vethClientAddr.Addr())
 }
 
 // Names are the namespaces' names.

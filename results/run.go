@@ -27,6 +27,10 @@ type Run struct {
 	// PeerHost is the environment of the remote zbench serve, for runs with
 	// --transport peer.
 	PeerHost *host.Env `json:"peer_host,omitempty"`
+	// NIC is the interface this host's network benchmarks used, PeerNIC the
+	// server's (--transport peer): what decides whether zero-copy can be.
+	NIC     *host.NIC `json:"nic,omitempty"`
+	PeerNIC *host.NIC `json:"peer_nic,omitempty"`
 	// Interrupted is set when the run was stopped (e.g. Ctrl-C) before every
 	// benchmark had all its samples; what was measured is still recorded.
 	Interrupted bool `json:"interrupted,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -99,6 +100,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	// SIGTERM and SIGHUP cancel the run instead of killing the process.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	var usedNIC, peerNIC *host.NIC
+	if o.transport == peer.Loopback && needsTransport(specs) {
+		if nic, err := peer.LocalNIC("", netip.AddrFrom4([4]byte{127, 0, 0, 1})); err == nil {
+			usedNIC = &nic
+		}
+	}
 	if o.transport == peer.Veth && needsTransport(specs) {
 		pair, err := peer.SetupVeth()
 		if err != nil {
@@ -111,6 +118,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 		r.Env = pair.Env()
+		if nic, err := pair.ClientNIC(); err == nil {
+			usedNIC = &nic
+		}
 	}
 	var peerEnv *host.Env
 	if o.transport == peer.Remote && needsTransport(specs) {
@@ -130,6 +140,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		var e host.Env
 		if json.Unmarshal(s.Hello.Env, &e) == nil {
 			peerEnv = &e
+		}
+		var n host.NIC
+		if json.Unmarshal(s.Hello.NIC, &n) == nil && n.Name != "" {
+			peerNIC = &n
+		}
+		if nic, err := peer.LocalNIC("", s.LocalAddr()); err == nil {
+			usedNIC = &nic
 		}
 		s.Close()
 		tokenPath := o.tokenFile
@@ -159,6 +176,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		Results:     res,
 		Interrupted: runErr != nil,
 		PeerHost:    peerEnv,
+		NIC:         usedNIC,
+		PeerNIC:     peerNIC,
 	}
 
 	status := exitOK
@@ -181,6 +200,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		if err := report.Table(stdout, rec); err != nil {
 			fmt.Fprintf(stderr, "zbench run: %v\n", err)
 			return exitFailed
+		}
+		for _, n := range []struct {
+			side string
+			nic  *host.NIC
+		}{{"network", usedNIC}, {"peer network", peerNIC}} {
+			if n.nic != nil {
+				fmt.Fprintf(stdout, "%s: %s\n", n.side, n.nic.Describe())
+				if n.nic.Note != "" {
+					fmt.Fprintf(stdout, "    %s\n", n.nic.Note)
+				}
+			}
 		}
 		fmt.Fprintf(stdout, "\nresults: %s\n", o.out)
 	}

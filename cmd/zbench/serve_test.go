@@ -74,6 +74,9 @@ func TestServeAcrossVeth(t *testing.T) {
 	if rec.PeerHost == nil || rec.PeerHost.Kernel == "" || rec.Settings.Peer != "198.18.0.2:7281" {
 		t.Errorf("the record lacks the remote host: peer_host %+v, settings.peer %q", rec.PeerHost, rec.Settings.Peer)
 	}
+	if rec.NIC == nil || rec.NIC.Kind != "veth" || rec.PeerNIC == nil || rec.PeerNIC.Kind != "veth" || rec.PeerNIC.MTU == 0 {
+		t.Errorf("the record must describe both ends' interfaces: nic %+v, peer_nic %+v", rec.NIC, rec.PeerNIC)
+	}
 	n := 0
 	for _, r := range rec.Results {
 		if !strings.HasSuffix(r.Name, "/transport=peer") {
