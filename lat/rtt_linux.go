@@ -15,7 +15,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
@@ -402,18 +401,10 @@ func connectLoop(b *bench.B, c *conn, tr peer.Transport) (err error) {
 	return nil
 }
 
-// reportPercentiles attaches p50/p90/p99/p99.9 of this sample's per-op
-// times (3 significant digits, HDR histogram).
+// reportPercentiles attaches this sample's percentiles of per-op times.
 func reportPercentiles(b *bench.B, lats []int64) {
-	h := hdrhistogram.New(1, 60_000_000_000, 3)
-	for _, v := range lats {
-		h.RecordValue(max(v, 1))
-	}
-	for _, q := range []struct {
-		name string
-		q    float64
-	}{{"p50-ns", 50}, {"p90-ns", 90}, {"p99-ns", 99}, {"p99.9-ns", 99.9}} {
-		b.ReportMetric(float64(h.ValueAtQuantile(q.q)), q.name)
+	for name, v := range percentiles(lats) {
+		b.ReportMetric(v, name)
 	}
 }
 
