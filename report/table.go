@@ -28,14 +28,37 @@ func Table(w io.Writer, run *results.Run) error {
 	fmt.Fprintf(w, "%d samples per benchmark, each a fresh worker process of ~%s; median ± 95%% CI\n\n",
 		run.Settings.Count, fmtDuration(run.Settings.SampleTargetNs))
 
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{
-			tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft}}),
-	)
-	t.Header([]string{"benchmark", "median", "unit", "± CI", "best", "notes"})
-	var notes []string
+	return runGrid(run).text(w)
+}
+
+// grid is results laid out for a table: header, cells and numbered
+// notes (skip reasons, errors, statistical warnings, reference provenance),
+// each note once, so that a long reason neither widens the table nor is cut.
+type grid struct {
+	header []string
+	align  []tw.Align
+	rows   [][]string
+	notes  []string
+}
+
+// note returns the reference ("[3]") of note, numbering it if it is new.
+func (g *grid) note(note string) string {
+	k := slices.Index(g.notes, note)
+	if k < 0 {
+		g.notes = append(g.notes, note)
+		k = len(g.notes) - 1
+	}
+	return "[" + strconv.Itoa(k+1) + "]"
+}
+
+// runGrid lays out one run's results: name, median, unit, ± CI, best and
+// note references, with the notes (skip reasons, errors, warnings) numbered
+// once each.
+func runGrid(run *results.Run) grid {
+	g := grid{
+		header: []string{"benchmark", "median", "unit", "± CI", "best", "notes"},
+		align:  []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft},
+	}
 	for i := range run.Results {
 		r := &run.Results[i]
 		row := []string{r.Name, "", r.Unit, "", "", ""}
@@ -58,14 +81,23 @@ func Table(w io.Writer, run *results.Run) error {
 		rn = append(rn, r.Warnings...)
 		var refs []string
 		for _, n := range rn {
-			k := slices.Index(notes, n)
-			if k < 0 {
-				notes = append(notes, n)
-				k = len(notes) - 1
-			}
-			refs = append(refs, "["+strconv.Itoa(k+1)+"]")
+			refs = append(refs, g.note(n))
 		}
 		row[5] = strings.Join(refs, "")
+		g.rows = append(g.rows, row)
+	}
+	return g
+}
+
+// text renders the grid as a terminal table with its notes below.
+func (g grid) text(w io.Writer) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: g.align}),
+	)
+	t.Header(g.header)
+	for _, row := range g.rows {
 		if err := t.Append(row); err != nil {
 			return err
 		}
@@ -73,10 +105,22 @@ func Table(w io.Writer, run *results.Run) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	for i, n := range notes {
+	for i, n := range g.notes {
 		fmt.Fprintf(w, "[%d] %s\n", i+1, n)
 	}
 	return nil
+}
+
+// markdown renders the grid as a Markdown table with its notes as a
+// numbered list below.
+func (g grid) markdown(w io.Writer) {
+	writeMarkdownTable(w, g.header, g.align, g.rows)
+	if len(g.notes) > 0 {
+		fmt.Fprintln(w)
+		for i, n := range g.notes {
+			fmt.Fprintf(w, "%d. %s\n", i+1, mdEscape(n))
+		}
+	}
 }
 
 // FormatCI is the half-width of the confidence interval as a percentage of

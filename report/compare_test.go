@@ -1,0 +1,159 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, paths ...string) []Input {
+	t.Helper()
+	for i, p := range paths {
+		paths[i] = filepath.Join("testdata", p)
+	}
+	ins, err := Load(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ins
+}
+
+// compareInputs is box-a against box-b (every kind of cell) with the
+// embedded reference as a third column.
+func compareInputs(t *testing.T) []Input {
+	ins := load(t, "box-a.json", "box-b.json")
+	ref, err := LoadReference("lmbench-athlon-2003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(ins, ref)
+}
+
+func TestCompareGolden(t *testing.T) {
+	c := Compare(compareInputs(t))
+	for _, f := range []struct {
+		file   string
+		render func(*bytes.Buffer) error
+	}{
+		{"compare.txt", func(b *bytes.Buffer) error { return c.Text(b) }},
+		{"compare.md", func(b *bytes.Buffer) error { return c.Markdown(b) }},
+		{"compare.csv", func(b *bytes.Buffer) error { return c.CSV(b) }},
+	} {
+		var out bytes.Buffer
+		if err := f.render(&out); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, f.file, out.Bytes())
+	}
+}
+
+func TestCompareCells(t *testing.T) {
+	c := Compare(compareInputs(t))
+	row := func(name string) Row {
+		for _, r := range c.Rows {
+			if r.Name == name {
+				return r
+			}
+		}
+		t.Fatalf("no row %s", name)
+		return Row{}
+	}
+	for _, tc := range []struct {
+		name  string
+		col   int
+		state string
+		sig   string // "yes", "no", or "" for no delta
+	}{
+		{"lat/syscall/null", 1, "measured", "yes"},                                         // -47 %, p < 0.001
+		{"lat/syscall/read", 1, "measured", "no"},                                          // same machine speed
+		{"lat/syscall/stat", 1, "measured", "no"},                                          // 3 samples each: benchmath warns
+		{"lat/syscall/int80", 0, "skipped", ""},                                            // skipped in the baseline
+		{"lat/syscall/int80", 1, "measured", ""},                                           // so no delta
+		{"lat/syscall/openclose", 1, "error", ""},                                          // failed
+		{"lat/syscall/vdso", 1, "missing", ""},                                             // missing from box-b
+		{"lat/syscall/batch/size=8", 0, "missing", ""},                                     // only in box-b
+		{"zerocopy/send/method=sendfile/size=64KiB/transport=loopback", 1, "measured", ""}, // units differ
+		{"ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=process", 2, "measured", ""},
+	} {
+		cell := row(tc.name).Cells[tc.col]
+		if cell.State() != tc.state {
+			t.Errorf("%s column %d: state %s, want %s", tc.name, tc.col, cell.State(), tc.state)
+		}
+		got := ""
+		if cell.Delta != nil {
+			got = map[bool]string{true: "yes", false: "no"}[cell.Delta.Significant]
+		}
+		if got != tc.sig {
+			t.Errorf("%s column %d: significant %q, want %q", tc.name, tc.col, got, tc.sig)
+		}
+	}
+	if w := row("lat/syscall/stat").Cells[1].Delta.Warnings; len(w) == 0 {
+		t.Error("3 samples against 3: benchmath's warning is lost")
+	}
+	if why := row("zerocopy/send/method=sendfile/size=64KiB/transport=loopback").Cells[1].Why; !strings.Contains(why, "units differ") {
+		t.Errorf("different units: why = %q", why)
+	}
+}
+
+func TestReferenceHasNoInventedSpread(t *testing.T) {
+	ref, err := LoadReference("lmbench-athlon-2003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ref.Run.Results {
+		if len(r.Samples) != 1 || r.CILow != nil || r.CIHigh != nil {
+			t.Errorf("%s: %d samples, CI %v..%v: a quoted figure is one value without an interval", r.Name, len(r.Samples), r.CILow, r.CIHigh)
+		}
+		if !strings.Contains(r.Doc, "not a zbench measurement") {
+			t.Errorf("%s: the doc must say the figure is quoted, not measured: %q", r.Name, r.Doc)
+		}
+		if got := formatCell(&r); !strings.HasSuffix(got, "(n=1)") {
+			t.Errorf("a reference cell reads %q, want the value marked n=1", got)
+		}
+	}
+	if _, err := LoadReference("no-such-ref"); err == nil || !strings.Contains(err.Error(), "lmbench-athlon-2003") {
+		t.Errorf("unknown reference: %v; want an error listing the known ones", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	// A directory stands for its *.json files; hosts that repeat give way
+	// to file names as labels.
+	dir := t.TempDir()
+	for _, f := range []string{"vm-run1.json", "vm-run2.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), data, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a record"), 0o644)
+	ins, err := Load([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ins) != 2 || ins[0].Label != "vm-run1" || ins[1].Label != "vm-run2" {
+		t.Errorf("labels %v; want vm-run1, vm-run2 (both runs are host vm)", labels(ins))
+	}
+	ins = load(t, "box-a.json", "box-b.json")
+	if ins[0].Label != "box-a" || ins[1].Label != "box-b" {
+		t.Errorf("labels %v; want the host names", labels(ins))
+	}
+	// Errors name the file.
+	for _, bad := range []string{"testdata/corrupt.json", "testdata/no-such.json", t.TempDir()} {
+		_, err := Load([]string{"testdata/box-a.json", bad})
+		if err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("Load(%s): %v; want an error naming it", bad, err)
+		}
+	}
+}
+
+func labels(ins []Input) []string {
+	var s []string
+	for _, in := range ins {
+		s = append(s, in.Label)
+	}
+	return s
+}
