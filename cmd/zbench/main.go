@@ -19,6 +19,10 @@ commands:
   list [PATTERN...]  benchmarks, what one op is, and why one would be skipped here
   env                the environment record of this host
   serve              the remote end for network benchmarks (--transport peer)
+  compare RUN...     runs side by side: median ± CI per run, deltas with p-values
+  check RUN          against --baseline RUN: exit 1 on a significant regression
+  plot RUN...        PNG charts into --out DIR
+  export RUN         the run as --format benchfmt|gab|bencher|prom|csv|markdown
 
 Run 'zbench <command> -h' for a command's flags.
 `
@@ -49,6 +53,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdEnv(rest, stdout, stderr)
 	case "serve":
 		return cmdServe(rest, stdout, stderr)
+	case "compare":
+		return cmdCompare(rest, stdout, stderr)
+	case "check":
+		return cmdCheck(rest, stdout, stderr)
+	case "plot":
+		return cmdPlot(rest, stdout, stderr)
+	case "export":
+		return cmdExport(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"zbench/report"
+)
+
+// The two files of --format gab, one per github-action-benchmark tool.
+const (
+	gabSmaller = "gab-smaller-is-better.json" // tool: customSmallerIsBetter
+	gabBigger  = "gab-bigger-is-better.json"  // tool: customBiggerIsBetter
+)
+
+func cmdExport(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("export", "export --format "+strings.Join(report.ExportFormats, "|")+" [--out PATH] RUN", stderr)
+	format := fs.String("format", "", "output format: "+strings.Join(report.ExportFormats, ", ")+" (required)")
+	out := fs.String("out", "", "file to write (default: stdout); for gab, the directory that receives "+gabSmaller+" and "+gabBigger)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	switch {
+	case !slices.Contains(report.ExportFormats, *format):
+		fmt.Fprintf(stderr, "zbench export: --format %q: want one of %s\n", *format, strings.Join(report.ExportFormats, ", "))
+		return exitUsage
+	case len(pos) != 1:
+		fmt.Fprintf(stderr, "zbench export: want one run record, got %d\n", len(pos))
+		fs.Usage()
+		return exitUsage
+	case *format == "gab" && *out == "":
+		fmt.Fprintf(stderr, "zbench export: --format gab writes two files (%s, %s): give --out DIR\n", gabSmaller, gabBigger)
+		return exitUsage
+	}
+	in, err := loadOne(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench export: %v\n", err)
+		return exitUsage
+	}
+	if *format == "gab" {
+		return exportGAB(in, *out, stdout, stderr)
+	}
+	var buf bytes.Buffer
+	if err := report.Export(&buf, *format, in); err != nil {
+		fmt.Fprintf(stderr, "zbench export: %v\n", err)
+		return exitFailed
+	}
+	if *out == "" {
+		_, err = stdout.Write(buf.Bytes())
+	} else {
+		err = os.WriteFile(*out, buf.Bytes(), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench export: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// exportGAB writes one file per direction into dir, each only when it has
+// entries (github-action-benchmark rejects an empty file), and prints the
+// paths it wrote.
+func exportGAB(in report.Input, dir string, stdout, stderr io.Writer) int {
+	smaller, bigger := report.GAB(in.Run)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "zbench export: %v\n", err)
+		return exitFailed
+	}
+	wrote := 0
+	for _, f := range []struct {
+		name    string
+		entries []report.GABEntry
+	}{{gabSmaller, smaller}, {gabBigger, bigger}} {
+		path := filepath.Join(dir, f.name)
+		if len(f.entries) == 0 {
+			// A stale file from an earlier export would be read as this run's.
+			os.Remove(path)
+			continue
+		}
+		data, err := json.MarshalIndent(f.entries, "", "  ")
+		if err == nil {
+			err = os.WriteFile(path, append(data, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "zbench export: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintln(stdout, path)
+		wrote++
+	}
+	if wrote == 0 {
+		fmt.Fprintf(stderr, "zbench export: %s has no measured benchmark to export\n", in.Path)
+		return exitFailed
+	}
+	return exitOK
+}
