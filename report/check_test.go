@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -49,6 +51,33 @@ func TestCheckSameBuildPasses(t *testing.T) {
 	var md bytes.Buffer
 	c.Markdown(&md)
 	golden(t, "check-same.md", md.Bytes())
+}
+
+// Six real runs of one build on this VM (vm-run1..6.json, `zbench run
+// lat/syscall`, 10 samples each, taken over a few minutes while other work
+// shared the machine): all 15 pairs pass at the default threshold, although
+// medians moved by up to 27 % and 27 of the 180 comparisons were
+// "significant" to the U test alone; a rule of "significant and the median
+// moved more than 5 %" would have failed 7 of the 15 pairs.
+func TestCheckSameBuildAllPairs(t *testing.T) {
+	medianRule := 0
+	for a := 1; a <= 6; a++ {
+		for b := a + 1; b <= 6; b++ {
+			c := check(t, fmt.Sprintf("vm-run%d.json", a), fmt.Sprintf("vm-run%d.json", b), DefaultThreshold)
+			if c.Failed() {
+				t.Errorf("runs %d and %d of one build: regressions %v", a, b, names(c.Regressions))
+			}
+			for _, x := range c.Unchanged {
+				if x.Delta.Significant && math.Abs(x.Delta.Pct) > 100*DefaultThreshold {
+					medianRule++
+					break
+				}
+			}
+		}
+	}
+	if medianRule != 7 {
+		t.Errorf("a median-only rule fails %d of the 15 pairs; the comment above says 7", medianRule)
+	}
 }
 
 // A 20 % regression planted in two benchmarks of a real run (and a 20 %

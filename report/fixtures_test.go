@@ -31,8 +31,9 @@ import (
 //     the families use (DESIGN.md §3), numbers shaped like the real ones;
 //   - corrupt.json: a record cut off in the middle (box-a.json's first half).
 //
-// vm-run1.json and vm-run2.json are two real runs of one build on one VM,
-// taken one after the other (`zbench run lat/syscall`, 10 samples each).
+// vm-run1.json … vm-run6.json are six real runs of one build on one 2-vCPU
+// VM, taken one after another (`zbench run lat/syscall`, 10 samples each)
+// while other work shared the machine.
 
 func fixtureHost(name, kernel, cpu string) host.Env {
 	return host.Env{Hostname: name, Kernel: kernel, Arch: "amd64", OS: "linux", CPUModel: cpu, CPUsOnline: 8, CPUsAllowed: 8,
