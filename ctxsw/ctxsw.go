@@ -159,7 +159,7 @@ func perSwitch(ringNs float64, hops int, overheadNs float64) (float64, error) {
 
 var errOverhead = errors.New("overhead swallows the switch")
 
-// spreadCPUs places the members of a ring. self is the CPU the measuring
+// placeMembers places the members of a ring. self is the CPU the measuring
 // thread (member 0) is pinned to, allowed the CPUs the benchmark may use.
 // same: every member on self; spread: member i on the i-th allowed CPU
 // counting from self, wrapping round, so with procs a multiple of the CPU

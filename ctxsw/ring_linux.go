@@ -326,7 +326,6 @@ func placeThread(cpu int, allowed []int) error {
 
 // members are the ring's other members, started and ready.
 type members struct {
-	kind string
 	out  int // member 0 writes the token here (pipe 0)
 	in   int // and reads it back here (pipe N-1)
 	held []int
@@ -334,9 +333,9 @@ type members struct {
 	cmds []*exec.Cmd // kind=process: members 1..N-1
 	tids []int       // each member's thread (index 0 unused)
 
-	done     chan error // kind=thread: one value per member as it ends
-	threads  int
-	restoreG func()
+	done           chan error // kind=thread: one value per member as it ends
+	threads        int
+	restoreRuntime func()
 }
 
 // startMembers builds the ring: pipe i carries the token from member i to
@@ -347,7 +346,7 @@ type members struct {
 // It returns once every member has placed itself, prefaulted its working
 // set and said it is ready: the start barrier.
 func startMembers(r ring, at, allowed []int) (m *members, err error) {
-	m = &members{kind: r.kind, tids: make([]int, r.procs)}
+	m = &members{tids: make([]int, r.procs)}
 	pipes := make([][2]int, r.procs)
 	for i := range pipes {
 		if err := unix.Pipe2(pipes[i][:], unix.O_CLOEXEC); err != nil {
@@ -519,7 +518,7 @@ func (m *members) startThreads(r ring, at, allowed []int, pipes [][2]int) error 
 		runtime.GOMAXPROCS(r.procs + 1)
 	}
 	prevGC := debug.SetGCPercent(-1)
-	m.restoreG = func() {
+	m.restoreRuntime = func() {
 		debug.SetGCPercent(prevGC)
 		if prevProcs < r.procs+1 {
 			runtime.GOMAXPROCS(prevProcs)
@@ -604,9 +603,9 @@ func (m *members) stop() error {
 	}
 	m.threads = 0
 	m.cmds = nil
-	if m.restoreG != nil {
-		m.restoreG()
-		m.restoreG = nil
+	if m.restoreRuntime != nil {
+		m.restoreRuntime()
+		m.restoreRuntime = nil
 	}
 	return errors.Join(errs...)
 }
