@@ -31,9 +31,11 @@ import (
 //     the families use (DESIGN.md §3), numbers shaped like the real ones;
 //   - corrupt.json: a record cut off in the middle (box-a.json's first half).
 //
-// vm-run1.json … vm-run6.json are six real runs of one build on one 2-vCPU
-// VM, taken one after another (`zbench run lat/syscall`, 10 samples each)
-// while other work shared the machine.
+// vm-run1.json … vm-run6.json are six real runs of one zbench binary (built
+// at f25618c) on one 2-vCPU VM, taken one after another (`zbench run
+// lat/syscall`, 10 samples each) while other work shared the machine. Runs
+// 3 to 6 name a later commit: a binary built without a VCS stamp asks git
+// about its source tree when it runs, and the tree had moved on.
 
 func fixtureHost(name, kernel, cpu string) host.Env {
 	return host.Env{Hostname: name, Kernel: kernel, Arch: "amd64", OS: "linux", CPUModel: cpu, CPUsOnline: 8, CPUsAllowed: 8,

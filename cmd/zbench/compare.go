@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"zbench/report"
 	"zbench/results"
@@ -77,16 +78,31 @@ func listReferences(stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s\n    %s, %d; quoted figures, not zbench measurements\n", name, run.Host.CPUModel, run.Started.Year())
 		for _, r := range run.Results {
-			fmt.Fprintf(stdout, "    %s = %s %s\n        %s\n", r.Name, report.FormatValue(r.Median, r.Unit), r.Unit,
-				firstSentence(r.Doc))
+			fmt.Fprintf(stdout, "    %s = %s %s\n", r.Name, report.FormatValue(r.Median, r.Unit), r.Unit)
+			for _, line := range wrap(r.Doc, 92) {
+				fmt.Fprintf(stdout, "        %s\n", line)
+			}
 		}
 	}
 	return exitOK
 }
 
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
+// wrap breaks text into lines of at most width runes where it can.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
 	}
-	return s
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

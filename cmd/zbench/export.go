@@ -60,7 +60,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		_, err = stdout.Write(buf.Bytes())
 	} else {
-		err = os.WriteFile(*out, buf.Bytes(), 0o644)
+		err = writeAtomic(*out, buf.Bytes())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench export: %v\n", err)
@@ -91,7 +91,7 @@ func exportGAB(in report.Input, dir string, stdout, stderr io.Writer) int {
 		}
 		data, err := json.MarshalIndent(f.entries, "", "  ")
 		if err == nil {
-			err = os.WriteFile(path, append(data, '\n'), 0o644)
+			err = writeAtomic(path, append(data, '\n'))
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "zbench export: %v\n", err)
@@ -105,4 +105,27 @@ func exportGAB(in report.Input, dir string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// writeAtomic writes data to path through a temporary file and a rename, so
+// that a reader (node_exporter's textfile collector, a CI step) sees the old
+// file or the new one, never half of one.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
