@@ -831,7 +831,10 @@ func headlineChart(ins []Input) (chart, bool) {
 	p.NominalY(reversed(labels)...)
 	p.Y.Tick.Label.Font.Size = vg.Points(11)
 	p.X.Min, p.X.Max = 0, maxV*1.18 // room for the value labels
-	p.Add(plotter.NewGrid(), bars)
+	p.X.Tick.Marker = linTicks{}
+	grid := plotter.NewGrid()
+	grid.Horizontal.Color = nil // the groups are names, not values: no lines through the bars
+	p.Add(grid, bars)
 	p.Y.Min, p.Y.Max = -0.6, float64(nb)-0.4
 	var who []string
 	for _, in := range ins {
