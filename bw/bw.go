@@ -1,0 +1,87 @@
+// Package bw is a family of the measure stage of zbench's pipeline:
+// bandwidth through the copy path. Memory bandwidth (copy, read, write over
+// sizes from inside L1 to far beyond the last-level cache) is the baseline
+// every other copy is measured against; one-way streams through a pipe, an
+// AF_UNIX socket and TCP (write(2) on one side, read(2) in a helper process
+// on the other) are LMbench's bw_pipe, bw_unix and bw_tcp. Every stream
+// result carries the CPU time each side spent per byte.
+//
+// The stream machinery here (the sink helper process, its job/report
+// protocol, the verification pattern, the cost readings) is also the
+// receiving end of the zerocopy family, so that copy and zero-copy sends are
+// measured against the same receiver.
+package bw
+
+import (
+	"fmt"
+
+	"zbench/bench"
+	"zbench/peer"
+)
+
+// Specs returns the family's benchmarks, in the order reports show them.
+func Specs() []bench.Spec {
+	return append(memSpecs(), streamSpecs()...)
+}
+
+var (
+	memSizes    = []int64{4 << 10, 32 << 10, 256 << 10, 2 << 20, 16 << 20, 64 << 20, 256 << 20}
+	chunkSizes  = []int64{4 << 10, 64 << 10, 1 << 20}
+	streamKinds = []struct{ name, what string }{
+		{"pipe", "a pipe (default capacity, 64 KiB on Linux)"},
+		{"unix", "an AF_UNIX stream socket pair"},
+		{"tcp", "a TCP connection (socket buffers autotuned, Nagle on, as iperf3 leaves them)"},
+	}
+)
+
+// StreamCostDoc says what the per-byte costs of a stream count; the
+// zerocopy family's docs end with it too.
+const StreamCostDoc = "Metrics: sender-cpu-ns/B and receiver-cpu-ns/B are each side's measuring thread's CPU time " +
+	"(user+system, the figure getrusage(RUSAGE_THREAD) reports) over the timed region, per byte. They include softirq " +
+	"work the kernel ran on that CPU while the thread was current, and nothing else: softirq work in ksoftirqd or on " +
+	"other CPUs is in neither. Over loopback and veth the receive side of TCP (protocol processing, queueing to the " +
+	"receiving socket) mostly runs in the sender's context, as softirq work when its transmit returns, so the sender's " +
+	"figure carries much of the receive path and the receiver's is little more than its copy to user space."
+
+func streamSpecs() []bench.Spec {
+	var specs []bench.Spec
+	for _, k := range streamKinds {
+		transports := []string{""}
+		if k.name == "tcp" {
+			transports = peer.Transports
+		}
+		for _, tr := range transports {
+			for _, chunk := range chunkSizes {
+				name := fmt.Sprintf("bw/%s/chunk=%s", k.name, bench.FormatSize(chunk))
+				var reqs []func() error
+				if tr != "" {
+					name += "/transport=" + tr
+					if tr == peer.Veth {
+						reqs = append(reqs, peer.VethSupported)
+					}
+				}
+				specs = append(specs, bench.Spec{
+					Name: name,
+					Doc: fmt.Sprintf("one-way stream through %s: the measuring thread write(2)s %s chunks, a helper process "+
+						"on another CPU read(2)s them into a %s buffer. One op is one chunk; the result is bytes per second, "+
+						"timed until the last byte is in the reader's buffer. ", k.what, bench.FormatSize(chunk), bench.FormatSize(chunk)) +
+						StreamCostDoc + tcpDoc(k.name),
+					Unit:     "B/s",
+					Default:  k.name == "tcp" && chunk == 64<<10 && tr == peer.Loopback,
+					Pin:      true,
+					Requires: reqs,
+					Run:      streamRun(name, k.name, int(chunk), tr),
+					Child:    SinkChild,
+				})
+			}
+		}
+	}
+	return specs
+}
+
+func tcpDoc(kind string) string {
+	if kind != "tcp" {
+		return ""
+	}
+	return " retransmits is the sender socket's tcpi_total_retrans delta over the timed region."
+}

@@ -1,0 +1,140 @@
+package bw
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"zbench/bench"
+	"zbench/peer"
+	"zbench/results"
+)
+
+// The test binary is zbench for this family: worker and helper processes
+// re-execute it.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case bench.WorkerCommand:
+			os.Exit(bench.ServeWorker(Specs(), os.Args[2:]))
+		case bench.ChildCommand:
+			os.Exit(bench.ServeChild(Specs(), os.Args[2:]))
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func run(t *testing.T, env []string, verify bool, names ...string) []results.Result {
+	t.Helper()
+	var specs []bench.Spec
+	for _, s := range Specs() {
+		for _, n := range names {
+			if s.Name == n {
+				specs = append(specs, s)
+			}
+		}
+	}
+	if len(specs) != len(names) {
+		t.Fatalf("found %d of %d benchmarks", len(specs), len(names))
+	}
+	r := &bench.Runner{Exe: os.Args[0], Count: 1, Target: 5 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env,
+		Verify: verify, WorkerTimeout: 60 * time.Second}
+	res, err := r.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Memory bandwidth is plausible at a cache size and at a memory size.
+func TestMemSmoke(t *testing.T) {
+	for _, x := range run(t, nil, false, "bw/mem/op=copy/size=32KiB", "bw/mem/op=read/size=2MiB", "bw/mem/op=write/size=16MiB") {
+		if x.Error != "" {
+			t.Errorf("%s: %s", x.Name, x.Error)
+			continue
+		}
+		if x.Median < 100e6 || x.Median > 10e12 {
+			t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
+		}
+	}
+}
+
+// Every stream kind moves verified bytes, and reports both sides' CPU.
+func TestStreams(t *testing.T) {
+	names := []string{"bw/pipe/chunk=4KiB", "bw/pipe/chunk=1MiB", "bw/unix/chunk=64KiB",
+		"bw/tcp/chunk=4KiB/transport=loopback", "bw/tcp/chunk=1MiB/transport=loopback"}
+	checkStreams(t, run(t, nil, true, names...))
+}
+
+func checkStreams(t *testing.T, res []results.Result) {
+	t.Helper()
+	for _, x := range res {
+		switch {
+		case x.Skipped != "":
+			t.Logf("%s skipped: %s", x.Name, x.Skipped)
+			continue
+		case x.Error != "":
+			t.Errorf("%s: %s", x.Name, x.Error)
+			continue
+		}
+		if x.Median < 1e6 || x.Median > 1e12 {
+			t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
+		}
+		if x.Metrics["sender-cpu-ns/B"] <= 0 || x.Metrics["receiver-cpu-ns/B"] <= 0 {
+			t.Errorf("%s: CPU per byte missing: %v", x.Name, x.Metrics)
+		}
+		if _, ok := x.Metrics["retransmits"]; ok != strings.HasPrefix(x.Name, "bw/tcp") {
+			t.Errorf("%s: retransmits metric present = %v", x.Name, ok)
+		}
+	}
+}
+
+func TestStreamsVeth(t *testing.T) {
+	if err := peer.VethSupported(); err != nil {
+		t.Skip(bench.SkipReason(err))
+	}
+	pair, err := peer.SetupVeth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	checkStreams(t, run(t, pair.Env(), true, "bw/tcp/chunk=64KiB/transport=veth"))
+}
+
+// The sink finds a corrupted byte, says where, and the sender learns why
+// its next write failed.
+func TestSinkCatchesCorruption(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, kind := range []string{"pipe", "tcp"} {
+		tr, _ := peer.Lookup(peer.Loopback)
+		s, err := Dial("bw/"+kind+"/chunk=4KiB"+map[string]string{"pipe": "", "tcp": "/transport=loopback"}[kind],
+			Link{Kind: kind, Transport: tr, CPU: -1, ReadSize: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Pattern{Seed: 5}
+		buf := make([]byte, 4096)
+		if err := s.Expect(Job{Bytes: 4 * 4096, Verify: true, Pattern: p}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			p.Fill(buf, int64(i)*4096)
+			if i == 2 {
+				buf[1234] ^= 0x40
+			}
+			if err := WriteAll(s.Fd, buf); err != nil {
+				break
+			}
+		}
+		_, err = s.Report()
+		if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "stream byte 9426") {
+			t.Errorf("%s: report error %v, want the sink to name stream byte 9426", kind, err)
+		}
+		s.Close()
+	}
+}

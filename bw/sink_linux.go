@@ -1,0 +1,570 @@
+package bw
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"zbench/bench"
+	"zbench/internal/sys"
+	"zbench/peer"
+)
+
+// Link says what a stream runs over and how the sink reads it.
+type Link struct {
+	Kind      string         // "pipe", "unix" or "tcp"
+	Transport peer.Transport // for "tcp": where the two ends live
+	CPU       int            // the sink's CPU; -1 leaves it to the scheduler
+	ReadSize  int            // the sink's read(2) buffer
+	// NoDelay sets TCP_NODELAY on the sender's socket.
+	NoDelay bool
+}
+
+// Stream is the sending side of a stream benchmark: a raw blocking
+// descriptor to write to (never the Go netpoller), and the sink behind it.
+type Stream struct {
+	Fd       int // where the sender writes: pipe write end or socket
+	tcp      bool
+	noDelay  bool
+	flag     [2]int32 // TCP_NODELAY values 0, 1, for Push
+	ctl, rep int      // control pipe to the sink, report pipe from it
+	helper   *exec.Cmd
+	msg      [msgSize]byte
+
+	// Readings at the edges of the timed region.
+	cpu0             time.Duration
+	retrans0, segs0  uint32
+	retrans, segsOut uint32
+}
+
+// Dial starts the sink of benchmark spec (its Spec.Child must be SinkChild)
+// and connects to it. For TCP the sink listens in the server's network
+// namespace and sends its port back, the start barrier; the sender's socket
+// is made in the client's namespace.
+func Dial(spec string, l Link) (s *Stream, err error) {
+	s = &Stream{Fd: -1, ctl: -1, rep: -1}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	var ctl, rep [2]int
+	if err := unix.Pipe2(ctl[:], unix.O_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("control pipe: %w", err)
+	}
+	s.ctl = ctl[1]
+	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(ctl[0])
+		return nil, fmt.Errorf("report pipe: %w", err)
+	}
+	s.rep = rep[0]
+	child := []int{ctl[0], rep[1]}
+	switch l.Kind {
+	case "pipe":
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			closeAll(child)
+			return nil, fmt.Errorf("data pipe: %w", err)
+		}
+		s.Fd, child = p[1], append(child, p[0])
+	case "unix":
+		sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			closeAll(child)
+			return nil, fmt.Errorf("socketpair: %w", err)
+		}
+		s.Fd, child = sp[0], append(child, sp[1])
+	case "tcp":
+		s.tcp, s.noDelay, s.flag[1] = true, l.NoDelay, 1
+	default:
+		closeAll(child)
+		return nil, fmt.Errorf("unknown stream kind %q", l.Kind)
+	}
+	args := []string{l.Kind, strconv.Itoa(l.CPU), strconv.Itoa(l.ReadSize), l.Transport.ServerNetns, addrString(l.Transport.ServerAddr)}
+	files := make([]*os.File, len(child))
+	for i, fd := range child {
+		files[i] = os.NewFile(uintptr(fd), "sink")
+	}
+	s.helper, err = bench.StartChild(spec, args, files...)
+	for _, f := range files {
+		f.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !s.tcp {
+		return s, nil
+	}
+	hello, status, err := s.readMsg()
+	if err != nil {
+		return nil, fmt.Errorf("receiver did not become ready: %w", err)
+	}
+	if status != statusHello {
+		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
+	}
+	server := netip.AddrPortFrom(l.Transport.ServerAddr, uint16(hello.Bytes))
+	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// connect makes the sender's socket inside the client's network namespace
+// (a socket belongs to the namespace it was made in, wherever its thread
+// goes next) and connects it. Socket buffers are left to the kernel's
+// autotuning, as iperf3 and most programs leave them.
+func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (fd int, err error) {
+	restore, err := peer.Enter(tr.ClientNetns)
+	if err != nil {
+		return -1, err
+	}
+	defer func() {
+		if rerr := restore(); rerr != nil && err == nil {
+			unix.Close(fd)
+			fd, err = -1, rerr
+		}
+	}()
+	fd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("socket: %w", err)
+	}
+	if noDelay {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+			unix.Close(fd)
+			return -1, fmt.Errorf("TCP_NODELAY: %w", err)
+		}
+	}
+	if err := unix.Connect(fd, &unix.SockaddrInet4{Port: int(server.Port()), Addr: server.Addr().As4()}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("connect %s: %w", server, err)
+	}
+	return fd, nil
+}
+
+// Close closes the sender's descriptors and stops the sink.
+func (s *Stream) Close() error {
+	for _, fd := range []*int{&s.Fd, &s.ctl, &s.rep} {
+		if *fd >= 0 {
+			unix.Close(*fd)
+			*fd = -1
+		}
+	}
+	if s.helper != nil {
+		s.helper.Process.Kill()
+		s.helper.Wait()
+		s.helper = nil
+	}
+	return nil
+}
+
+// Expect tells the sink what the next phase of the stream is. Call it
+// before the data: the sink takes its first CPU reading when the job
+// arrives, then blocks reading.
+func (s *Stream) Expect(j Job) error {
+	j.encode(&s.msg)
+	if err := WriteAll(s.ctl, s.msg[:]); err != nil {
+		return fmt.Errorf("sending the job to the receiver: %w", err)
+	}
+	return nil
+}
+
+// Report waits for the sink's account of the phase. A failure the sink
+// found comes back wrapping ErrSink, with the sink's words.
+func (s *Stream) Report() (Report, error) {
+	r, status, err := s.readMsg()
+	switch {
+	case err != nil:
+		return r, err
+	case status == statusFailed:
+		return r, fmt.Errorf("%w: %s", ErrSink, r.Err)
+	case status != statusOK:
+		return r, fmt.Errorf("receiver sent status %d", status)
+	}
+	return r, nil
+}
+
+func (s *Stream) readMsg() (Report, uint64, error) {
+	if _, err := ReadFull(s.rep, s.msg[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Report{}, 0, errors.New("the receiver exited without a report")
+		}
+		return Report{}, 0, fmt.Errorf("reading the receiver's report: %w", err)
+	}
+	r, status := decodeReport(&s.msg)
+	return r, status, nil
+}
+
+// Why turns an error of the sending side into the sink's reason when the
+// sink failed first (a verification error closes its end, and the sender
+// then sees EPIPE or ECONNRESET): the report is already on its pipe.
+func (s *Stream) Why(sendErr error) error {
+	pfd := []unix.PollFd{{Fd: int32(s.rep), Events: unix.POLLIN}}
+	if n, _ := unix.Poll(pfd, 2000); n == 1 {
+		if _, err := s.Report(); err != nil {
+			return fmt.Errorf("%w (the sender then saw: %v)", err, sendErr)
+		}
+	}
+	return sendErr
+}
+
+// Push sends what the socket holds back, at the end of a phase. With Nagle's
+// algorithm on, the last part of a stream that does not fill a segment
+// waits for the ACK of what is in flight, and the receiver delays that ACK
+// (40 ms) while it waits for a full segment: a stall at the end of every
+// phase that a long-running program would never notice and a 100 ms
+// sample would. Setting TCP_NODELAY pushes the pending frames at once;
+// clearing it again leaves the socket as it was for the next phase.
+func (s *Stream) Push() error {
+	if !s.tcp || s.noDelay {
+		return nil
+	}
+	for _, v := range []*int32{&s.flag[1], &s.flag[0]} {
+		_, _, e := syscall.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(s.Fd), unix.IPPROTO_TCP, unix.TCP_NODELAY, uintptr(unsafe.Pointer(v)), 4, 0)
+		if e != 0 {
+			return fmt.Errorf("TCP_NODELAY: %w", e)
+		}
+	}
+	return nil
+}
+
+// Begin sends the job of the timed phase, takes the sender's first
+// readings (its thread's CPU time; the TCP counters), and starts the timer.
+func (s *Stream) Begin(b *bench.B, j Job) error {
+	if err := s.Expect(j); err != nil {
+		return err
+	}
+	if s.tcp {
+		info, err := unix.GetsockoptTCPInfo(s.Fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return fmt.Errorf("TCP_INFO: %w", err)
+		}
+		s.retrans0, s.segs0 = info.Total_retrans, info.Segs_out
+	}
+	cpu, err := sys.ThreadCPU()
+	if err != nil {
+		return err
+	}
+	s.cpu0 = cpu
+	b.StartTimer()
+	return nil
+}
+
+// Cost is what the timed phase cost each side.
+type Cost struct {
+	Report
+	SenderCPU time.Duration
+	// Retransmits and SegmentsOut are the sender socket's tcpi_total_retrans
+	// and tcpi_segs_out deltas (TCP only).
+	Retransmits, SegmentsOut uint32
+}
+
+// End waits for the sink's report, stops the timer, and takes the sender's
+// second readings. The timed region thus ends when the last byte is in the
+// receiver's buffer.
+func (s *Stream) End(b *bench.B) (Cost, error) {
+	r, err := s.Report()
+	b.StopTimer()
+	if err != nil {
+		return Cost{}, err
+	}
+	cpu, err := sys.ThreadCPU()
+	if err != nil {
+		return Cost{}, err
+	}
+	c := Cost{Report: r, SenderCPU: cpu - s.cpu0}
+	if s.tcp {
+		info, err := unix.GetsockoptTCPInfo(s.Fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return Cost{}, fmt.Errorf("TCP_INFO: %w", err)
+		}
+		c.Retransmits, c.SegmentsOut = info.Total_retrans-s.retrans0, info.Segs_out-s.segs0
+	}
+	return c, nil
+}
+
+// ReportPerByte attaches the per-byte costs of a stream of n bytes.
+func (c Cost) ReportPerByte(b *bench.B, n int64, tcp bool) {
+	b.ReportMetric(float64(c.SenderCPU.Nanoseconds())/float64(n), "sender-cpu-ns/B")
+	b.ReportMetric(float64(c.CPU.Nanoseconds())/float64(n), "receiver-cpu-ns/B")
+	if tcp {
+		b.ReportMetric(float64(c.Retransmits), "retransmits")
+	}
+}
+
+// SinkCPU is where the sink runs: an allowed CPU other than the measuring
+// thread's, so that sender and receiver each have a CPU, as two hosts would.
+// With one CPU they share it, and the result says so.
+func SinkCPU(b *bench.B) int {
+	for _, c := range b.AllowedCPUs() {
+		if c != b.CPU() {
+			return c
+		}
+	}
+	b.Warn("only one CPU allowed: the sender and the receiver share CPU %d, so the figures include every switch between them", b.CPU())
+	return b.CPU()
+}
+
+// SinkChild is the sink's helper-process body (Spec.Child of every stream
+// benchmark): args KIND CPU READSIZE NETNS ADDR; descriptors 3 (jobs in),
+// 4 (reports out) and, for pipe and unix, 5 (the stream).
+func SinkChild(args []string) error {
+	if len(args) != 5 {
+		return fmt.Errorf("want KIND CPU READSIZE NETNS ADDR, got %q", args)
+	}
+	runtime.LockOSThread()
+	cpu, err := strconv.Atoi(args[1])
+	if err != nil {
+		return err
+	}
+	if cpu >= 0 {
+		if err := sys.PinThread(cpu); err != nil {
+			return err
+		}
+	}
+	readSize, err := strconv.Atoi(args[2])
+	if err != nil || readSize <= 0 {
+		return fmt.Errorf("bad read size %q", args[2])
+	}
+	k := &sink{ctl: 3, rep: 4, fd: 5}
+	if k.tcp = args[0] == "tcp"; k.tcp {
+		if k.fd, err = k.accept(args[3], args[4]); err != nil {
+			k.fail(err)
+			return err
+		}
+	}
+	k.buf = make([]byte, readSize)
+	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
+	for {
+		if _, err := ReadFull(k.ctl, k.msg[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // the sender is done
+			}
+			return err
+		}
+		j, err := decodeJob(&k.msg)
+		if err == nil {
+			err = k.run(j)
+		}
+		if err != nil {
+			k.fail(err)
+			return err
+		}
+	}
+}
+
+type sink struct {
+	ctl, rep, fd int
+	tcp          bool
+	buf          []byte
+	msg          [msgSize]byte
+}
+
+// accept listens in the server's namespace, sends the port (the start
+// barrier), and takes the one connection.
+func (k *sink) accept(netns, addr string) (int, error) {
+	if _, err := peer.Enter(netns); err != nil {
+		return -1, err
+	}
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return -1, err
+	}
+	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(ln)
+	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: a.As4()}); err != nil {
+		return -1, fmt.Errorf("bind %s: %w", a, err)
+	}
+	if err := unix.Listen(ln, 1); err != nil {
+		return -1, err
+	}
+	sa, err := unix.Getsockname(ln)
+	if err != nil {
+		return -1, err
+	}
+	Report{Bytes: int64(sa.(*unix.SockaddrInet4).Port)}.encode(&k.msg, statusHello)
+	if err := WriteAll(k.rep, k.msg[:]); err != nil {
+		return -1, err
+	}
+	fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("accept: %w", err)
+	}
+	// The sink's only writes are one-byte requests: send each at once.
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func (k *sink) fail(err error) {
+	Report{Err: err.Error()}.encode(&k.msg, statusFailed)
+	WriteAll(k.rep, k.msg[:])
+}
+
+// run reads one phase. The CPU readings bracket exactly the reads: the job
+// arrives before the first byte is sent, and blocking costs no CPU.
+func (k *sink) run(j Job) error {
+	cpu0, err := sys.ThreadCPU()
+	if err != nil {
+		return err
+	}
+	var r Report
+	if j.Responses > 0 {
+		r, err = k.responses(j)
+	} else {
+		r, err = k.stream(j)
+	}
+	if err != nil {
+		return err
+	}
+	if k.tcp {
+		// Acknowledge the phase's last bytes now, not after the delayed-ACK
+		// timer: a zero-copy sender's completions wait for that ACK.
+		if err := unix.SetsockoptInt(k.fd, unix.IPPROTO_TCP, unix.TCP_QUICKACK, 1); err != nil {
+			return fmt.Errorf("TCP_QUICKACK: %w", err)
+		}
+	}
+	cpu1, err := sys.ThreadCPU()
+	if err != nil {
+		return err
+	}
+	r.CPU = cpu1 - cpu0
+	r.encode(&k.msg, statusOK)
+	return WriteAll(k.rep, k.msg[:])
+}
+
+func (k *sink) stream(j Job) (Report, error) {
+	var r Report
+	off, end := j.Offset, j.Offset+j.Bytes
+	for off < end {
+		p := k.buf[:min(int64(len(k.buf)), end-off)]
+		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(k.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return r, fmt.Errorf("read at stream byte %d: %w", off, e)
+		}
+		if n == 0 {
+			return r, fmt.Errorf("the stream ended at byte %d of %d", off, end)
+		}
+		if j.Verify {
+			got := p[:n]
+			if bad := j.Pattern.Check(got, off); bad >= 0 {
+				return r, j.Pattern.Mismatch(got, off, bad)
+			}
+			r.CRC = UpdateCRC(r.CRC, got)
+		}
+		off += int64(n)
+	}
+	r.Bytes = j.Bytes
+	return r, nil
+}
+
+func (k *sink) responses(j Job) (Report, error) {
+	var r Report
+	size := j.Header + j.File
+	if int64(len(k.buf)) < size {
+		k.buf = make([]byte, size)
+		Pattern{}.Fill(k.buf, 0)
+	}
+	resp := k.buf[:size]
+	var req [1]byte
+	for i := range j.Responses {
+		seq := j.FirstSeq + i
+		req[0] = byte(seq)
+		if err := WriteAll(k.fd, req[:]); err != nil {
+			return r, fmt.Errorf("request %d: %w", seq, err)
+		}
+		if _, err := ReadFull(k.fd, resp); err != nil {
+			return r, fmt.Errorf("response %d: %w", seq, err)
+		}
+		if j.Verify {
+			if err := CheckResponse(resp, j.Header, seq, j.Pattern); err != nil {
+				return r, err
+			}
+			r.CRC = UpdateCRC(r.CRC, resp)
+		}
+		r.Bytes += size
+	}
+	return r, nil
+}
+
+// WriteAll writes p to a blocking descriptor with raw system calls, across
+// short writes.
+func WriteAll(fd int, p []byte) error {
+	for len(p) > 0 {
+		n, _, e := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return fmt.Errorf("write: %w", e)
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// ReadFull reads len(p) bytes from a blocking descriptor, across short
+// reads; io.EOF when the other end closed before the first byte.
+func ReadFull(fd int, p []byte) (int, error) {
+	got := 0
+	for got < len(p) {
+		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[got])), uintptr(len(p)-got))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return got, fmt.Errorf("read: %w", e)
+		}
+		if n == 0 {
+			if got == 0 {
+				return 0, io.EOF
+			}
+			return got, io.ErrUnexpectedEOF
+		}
+		got += int(n)
+	}
+	return got, nil
+}
+
+// Buffer is page-aligned anonymous memory, faulted in and filled with the
+// pattern of offset 0 (so that no page is the shared zero page). Memory
+// handed to the kernel by address must not move: Go's heap does not
+// promise that, a mapping does. Free it with unix.Munmap.
+func Buffer(n int) ([]byte, error) {
+	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
+	if err != nil {
+		return nil, fmt.Errorf("mmap %d bytes: %w", n, err)
+	}
+	Pattern{}.Fill(b, 0)
+	return b, nil
+}
