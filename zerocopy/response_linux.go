@@ -1,0 +1,230 @@
+package zerocopy
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"zbench/bench"
+	"zbench/bw"
+	"zbench/peer"
+)
+
+// responseSeed keys the pattern of the file a response carries.
+const responseSeed = 0x66696c65
+
+func responseRun(name, method string, file int64, transport string) func(*bench.B) error {
+	return func(b *bench.B) error {
+		tr, err := peer.Lookup(transport)
+		if err != nil {
+			return err
+		}
+		hdr := responseHeader
+		s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: bw.SinkCPU(b), ReadSize: int(hdr + file), NoDelay: true})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		fp := bw.Pattern{Seed: responseSeed, Period: file}
+		f, err := pageCacheFile(int(file), fp)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r, err := newResponder(method, s.Fd, f, hdr, file)
+		if err != nil {
+			return err
+		}
+		defer r.close()
+
+		var seq int64
+		var req [1]byte
+		serve := func(n int64) error {
+			for range n {
+				if _, err := bw.ReadFull(s.Fd, req[:]); err != nil {
+					return s.Why(fmt.Errorf("request %d: %w", seq, err))
+				}
+				if req[0] != byte(seq) {
+					return fmt.Errorf("request %d carries %d", seq, req[0])
+				}
+				// A server writes a header per response: its cost is in.
+				bw.FillHeader(r.hdr, seq)
+				if err := r.respond(); err != nil {
+					return s.Why(fmt.Errorf("response %d: %w", seq, err))
+				}
+				seq++
+			}
+			return nil
+		}
+		job := bw.Job{Header: hdr, File: file, Verify: b.Verify(), Pattern: fp}
+		job.Responses = max(32, (4<<20)/(hdr+file))
+		if err := s.Expect(job); err != nil {
+			return err
+		}
+		if err := serve(job.Responses); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		if _, err := s.Report(); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+
+		n := int64(b.N)
+		job.Responses, job.FirstSeq = n, seq
+		if err := s.Begin(b, job); err != nil {
+			return err
+		}
+		if err := serve(n); err != nil {
+			return err
+		}
+		c, err := s.End(b)
+		if err != nil {
+			return err
+		}
+		if c.Bytes != n*(hdr+file) {
+			return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, n*(hdr+file))
+		}
+		if b.Verify() {
+			if want := bw.ResponsesCRC(hdr, file, job.FirstSeq, n, fp); c.CRC != want {
+				return fmt.Errorf("checksum of the responses: receiver %#x, sender %#x", c.CRC, want)
+			}
+		}
+		b.ReportMetric(float64(c.SenderCPU.Nanoseconds())/float64(n), "sender-cpu-ns/response")
+		b.ReportMetric(float64(c.CPU.Nanoseconds())/float64(n), "receiver-cpu-ns/response")
+		b.ReportMetric(float64(c.SegmentsOut)/float64(n), "segments/response")
+		b.ReportMetric(float64(c.Retransmits), "retransmits")
+		return nil
+	}
+}
+
+// responder sends one response: the header in hdr (filled per response),
+// then the file.
+type responder struct {
+	fd, file int
+	size     int64
+	method   string
+	page     []byte // mapping that holds hdr
+	hdr      []byte
+	fileMap  []byte // mmap of the file (writev, copy)
+	buf      []byte // header and file together (copy)
+	off      int64  // sendfile's file offset
+	iov      [2]unix.Iovec
+	one      int32 // TCP_CORK values
+	zero     int32
+}
+
+func newResponder(method string, fd int, f *os.File, hdr, size int64) (*responder, error) {
+	r := &responder{fd: fd, file: int(f.Fd()), size: size, method: method, one: 1}
+	var err error
+	if r.page, err = bw.Buffer(int(hdr)); err != nil {
+		return nil, err
+	}
+	r.hdr = r.page[:hdr]
+	switch method {
+	case "write+sendfile", "cork", "msgmore":
+	case "writev", "copy":
+		if r.fileMap, err = unix.Mmap(r.file, 0, int(size), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE); err != nil {
+			r.close()
+			return nil, fmt.Errorf("mmap of the file: %w", err)
+		}
+		if method == "copy" {
+			if r.buf, err = bw.Buffer(int(hdr + size)); err != nil {
+				r.close()
+				return nil, err
+			}
+		}
+	default:
+		r.close()
+		return nil, fmt.Errorf("no response method %q", method)
+	}
+	return r, nil
+}
+
+func (r *responder) respond() error {
+	switch r.method {
+	case "write+sendfile":
+		if err := bw.WriteAll(r.fd, r.hdr); err != nil {
+			return err
+		}
+		return sendfileAll(r.fd, r.file, &r.off, r.size)
+	case "cork":
+		if err := r.cork(&r.one); err != nil {
+			return err
+		}
+		if err := bw.WriteAll(r.fd, r.hdr); err != nil {
+			return err
+		}
+		if err := sendfileAll(r.fd, r.file, &r.off, r.size); err != nil {
+			return err
+		}
+		return r.cork(&r.zero)
+	case "msgmore":
+		for p := r.hdr; len(p) > 0; {
+			n, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(r.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_MORE, 0, 0)
+			if e == syscall.EINTR {
+				continue
+			}
+			if e != 0 {
+				return fmt.Errorf("send(MSG_MORE): %w", e)
+			}
+			p = p[n:]
+		}
+		return sendfileAll(r.fd, r.file, &r.off, r.size)
+	case "writev":
+		return r.writev()
+	case "copy":
+		copy(r.buf, r.hdr)
+		copy(r.buf[len(r.hdr):], r.fileMap)
+		return bw.WriteAll(r.fd, r.buf)
+	}
+	return fmt.Errorf("no response method %q", r.method)
+}
+
+func (r *responder) cork(v *int32) error {
+	_, _, e := syscall.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(r.fd), unix.IPPROTO_TCP, unix.TCP_CORK, uintptr(unsafe.Pointer(v)), 4, 0)
+	if e != 0 {
+		return fmt.Errorf("TCP_CORK: %w", e)
+	}
+	return nil
+}
+
+// writev sends header and file in one call, going on after a short write
+// from where it stopped.
+func (r *responder) writev() error {
+	parts := [2][]byte{r.hdr, r.fileMap}
+	done := 0 // bytes of the response sent
+	total := len(r.hdr) + len(r.fileMap)
+	for done < total {
+		iov := r.iov[:0]
+		skip := done
+		for _, p := range parts {
+			if skip >= len(p) {
+				skip -= len(p)
+				continue
+			}
+			v := unix.Iovec{Base: &p[skip]}
+			v.SetLen(len(p) - skip)
+			iov = append(iov, v)
+			skip = 0
+		}
+		n, _, e := syscall.RawSyscall(unix.SYS_WRITEV, uintptr(r.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return fmt.Errorf("writev: %w", e)
+		}
+		done += int(n)
+	}
+	return nil
+}
+
+func (r *responder) close() {
+	for _, m := range [][]byte{r.page, r.fileMap, r.buf} {
+		if m != nil {
+			unix.Munmap(m)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package zerocopy
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"zbench/bench"
+	"zbench/bw"
+	"zbench/peer"
+	"zbench/results"
+)
+
+// The test binary is zbench for this family: worker and helper processes
+// re-execute it.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case bench.WorkerCommand:
+			os.Exit(bench.ServeWorker(Specs(), os.Args[2:]))
+		case bench.ChildCommand:
+			os.Exit(bench.ServeChild(Specs(), os.Args[2:]))
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// corruptAt is the stream offset the test-only method "corrupt" damages.
+const corruptAt = 3*4096 + 123
+
+// A test-only method: write(2), but one byte of the stream is flipped on
+// its way out, as a buffer reused too early or a mishandled short write
+// would change it.
+func init() {
+	sendMethods = append(sendMethods, sendMethod{name: "corrupt", doc: "write(2) with one byte flipped (tests only)"})
+	testMethods["corrupt"] = func(env *sendEnv) (sender, error) {
+		w, err := newWrite(env)
+		if err != nil {
+			return nil, err
+		}
+		return &corruptSender{writeSender: w.(*writeSender)}, nil
+	}
+}
+
+type corruptSender struct{ *writeSender }
+
+func (c *corruptSender) chunk(off int64) error {
+	c.pat.Fill(c.buf, off)
+	if at := corruptAt - off; at >= 0 && at < int64(len(c.buf)) {
+		c.buf[at] ^= 0x20
+	}
+	return bw.WriteAll(c.fd, c.buf)
+}
+
+func runSpecs(t *testing.T, env []string, verify bool, names ...string) []results.Result {
+	t.Helper()
+	var specs []bench.Spec
+	for _, s := range Specs() {
+		for _, n := range names {
+			if s.Name == n {
+				specs = append(specs, s)
+			}
+		}
+	}
+	if len(specs) != len(names) {
+		t.Fatalf("found %d of %d benchmarks", len(specs), len(names))
+	}
+	r := &bench.Runner{Exe: os.Args[0], Count: 1, Target: 3 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env,
+		Verify: verify, WorkerTimeout: 60 * time.Second}
+	res, err := r.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func sendNames(transport string, sizes ...string) []string {
+	var names []string
+	for _, m := range sendMethods {
+		if m.name == "corrupt" {
+			continue
+		}
+		for _, size := range sizes {
+			names = append(names, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, size, transport))
+		}
+	}
+	return names
+}
+
+func responseNames(transport string, sizes ...string) []string {
+	var names []string
+	for _, m := range responseMethods {
+		for _, size := range sizes {
+			names = append(names, fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, size, transport))
+		}
+	}
+	return names
+}
+
+// check asserts what is true of every result on any machine: verified
+// bytes arrived, costs are there, zero-copy methods say what the kernel did.
+func check(t *testing.T, res []results.Result) {
+	t.Helper()
+	for _, x := range res {
+		switch {
+		case x.Skipped != "":
+			t.Logf("%s skipped: %s", x.Name, x.Skipped)
+			continue
+		case x.Error != "":
+			t.Errorf("%s: %s", x.Name, x.Error)
+			continue
+		}
+		if strings.HasPrefix(x.Name, "zerocopy/send") {
+			if x.Median < 1e6 || x.Median > 1e12 {
+				t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
+			}
+			for _, m := range []string{"sender-cpu-ns/B", "receiver-cpu-ns/B"} {
+				if x.Metrics[m] <= 0 {
+					t.Errorf("%s: no %s", x.Name, m)
+				}
+			}
+			zc := strings.Contains(x.Name, "method=msgzerocopy") || strings.Contains(x.Name, "method=uringzc")
+			f, ok := x.Metrics["copied-fraction"]
+			if ok != zc {
+				t.Errorf("%s: copied-fraction present = %v", x.Name, ok)
+			}
+			// Loopback and veth always copy (msg_zerocopy.rst, "Loopback"),
+			// and the result must say so.
+			if zc && (f < 0.99 || len(x.Warnings) == 0 || !strings.Contains(strings.Join(x.Warnings, " "), "copied")) {
+				t.Errorf("%s: copied-fraction %v, warnings %q: a local transport must show a copy", x.Name, f, x.Warnings)
+			}
+		} else {
+			if x.Median < 10 || x.Median > 1e7 {
+				t.Errorf("%s = %.3g responses/s: implausible", x.Name, x.Median)
+			}
+			if x.Metrics["segments/response"] < 1 || x.Metrics["sender-cpu-ns/response"] <= 0 {
+				t.Errorf("%s: metrics %v", x.Name, x.Metrics)
+			}
+		}
+		if _, ok := x.Metrics["retransmits"]; !ok {
+			t.Errorf("%s: no retransmits metric", x.Name)
+		}
+	}
+}
+
+// Every method, at the smallest and a large size, moves the stream intact
+// under --verify.
+func TestSendMethodsVerified(t *testing.T) {
+	check(t, runSpecs(t, nil, true, sendNames(peer.Loopback, "4KiB", "1MiB")...))
+}
+
+func TestResponseMethodsVerified(t *testing.T) {
+	check(t, runSpecs(t, nil, true, responseNames(peer.Loopback, "4KiB", "64KiB")...))
+}
+
+func TestMethodsVeth(t *testing.T) {
+	if err := peer.VethSupported(); err != nil {
+		t.Skip(bench.SkipReason(err))
+	}
+	pair, err := peer.SetupVeth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	names := append(sendNames(peer.Veth, "64KiB"), responseNames(peer.Veth, "16KiB")...)
+	check(t, runSpecs(t, pair.Env(), true, names...))
+}
+
+// --verify catches one flipped byte, names it, and without --verify the
+// same sender passes (nothing checks).
+func TestVerifyCatchesCorruption(t *testing.T) {
+	name := "zerocopy/send/method=corrupt/size=4KiB/transport=loopback"
+	x := runSpecs(t, nil, true, name)[0]
+	if want := fmt.Sprintf("stream byte %d", corruptAt); !strings.Contains(x.Error, want) {
+		t.Errorf("verified run: error %q, want one naming %s", x.Error, want)
+	}
+	if x := runSpecs(t, nil, false, name)[0]; x.Error != "" {
+		t.Errorf("unverified run: %s", x.Error)
+	}
+}
+
+func TestNames(t *testing.T) {
+	seen := map[string]bool{}
+	defaults := 0
+	for _, s := range Specs() {
+		if seen[s.Name] {
+			t.Errorf("duplicate name %s", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Default {
+			defaults++
+		}
+		if s.Child == nil || s.Run == nil {
+			t.Errorf("%s: no Run or helper", s.Name)
+		}
+	}
+	if defaults != 4 {
+		t.Errorf("%d benchmarks in the default suite, want 4", defaults)
+	}
+	for _, n := range []string{"zerocopy/send/method=sendfile/size=64KiB/transport=veth",
+		"zerocopy/send/method=write/size=128KiB/transport=loopback",
+		"zerocopy/response/method=write+sendfile/size=4KiB/transport=loopback"} {
+		if !seen[n] {
+			t.Errorf("no benchmark %s", n)
+		}
+	}
+}
