@@ -218,7 +218,7 @@ type axis struct {
 	log   bool
 }
 
-// lineChart builds a panel: one line per series with error bars, rings on
+// linePanel builds a panel: one line per series with error bars, rings on
 // points where the kernel copied, and the legend entries for them.
 func linePanel(xlabel string, xticks []plot.Tick, ya axis, ss []series, leg *legend, addLegend bool) (*plot.Plot, error) {
 	p := plot.New()
@@ -475,7 +475,6 @@ type group struct {
 	file   string
 	order  []string
 	series map[string][]point
-	ops    map[string]bool
 }
 
 func newSweep() *sweep { return &sweep{groups: map[string]*group{}} }
@@ -483,7 +482,7 @@ func newSweep() *sweep { return &sweep{groups: map[string]*group{}} }
 func (s *sweep) add(key, desc, file, label string, pt point) {
 	g, ok := s.groups[key]
 	if !ok {
-		g = &group{desc: desc, file: file, series: map[string][]point{}, ops: map[string]bool{}}
+		g = &group{desc: desc, file: file, series: map[string][]point{}}
 		s.groups[key] = g
 		s.order = append(s.order, key)
 	}
