@@ -2,8 +2,10 @@ package main
 
 import (
 	"zbench/bench"
+	"zbench/bw"
 	"zbench/ctxsw"
 	"zbench/lat"
+	"zbench/zerocopy"
 )
 
 const (
@@ -15,7 +17,9 @@ const (
 // finds its benchmark here by name, so parent and worker agree by
 // construction: they are the same binary.
 func registry() []bench.Spec {
-	return append(lat.Specs(), ctxsw.Specs()...)
+	specs := append(lat.Specs(), ctxsw.Specs()...)
+	specs = append(specs, bw.Specs()...)
+	return append(specs, zerocopy.Specs()...)
 }
 
 func serveWorker(args []string) int { return bench.ServeWorker(registry(), args) }
