@@ -202,6 +202,7 @@ var glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.Tri
 type point struct {
 	x, y, lo, hi float64
 	copied       bool
+	span         bool            // lo..hi is the samples' range: too few for a 95 % interval
 	r            *results.Result // the result it shows
 }
 
@@ -246,11 +247,16 @@ func linePanel(xlabel string, xticks []plot.Tick, ya axis, ss []series, leg *leg
 		if err != nil {
 			return nil, err
 		}
+		// Past the palette, lines turn dashed and glyphs shift, so that
+		// series nine and one do not look alike.
 		col := palette[i%len(palette)]
 		line.Color = col
 		line.Width = vg.Points(1.5)
+		if i >= len(palette) {
+			line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
 		pts.Color = col
-		pts.Shape = glyphs[i%len(glyphs)]
+		pts.Shape = glyphs[(i+i/len(palette))%len(glyphs)]
 		pts.Radius = vg.Points(3)
 		eb, err := plotter.NewYErrorBars(struct {
 			plotter.XYs
@@ -391,13 +397,11 @@ func (linTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// sizeTicks labels a log2 axis of chunk sizes in the names' notation.
-func sizeTicks(xs []float64) []plot.Tick {
+// sizeTicks labels a log2 axis of chunk sizes in the names' notation, at
+// most labels of them, so that they do not run into each other.
+func sizeTicks(xs []float64, labels int) []plot.Tick {
 	lo, hi := slices.Min(xs), slices.Max(xs)
-	step := 1.0
-	if hi-lo > 12 {
-		step = 2
-	}
+	step := math.Max(1, math.Ceil((math.Ceil(hi)-math.Floor(lo)+1)/float64(labels)))
 	var ts []plot.Tick
 	for e := math.Floor(lo); e <= math.Ceil(hi); e++ {
 		t := plot.Tick{Value: e}
@@ -431,6 +435,18 @@ func rateAxis(what, unit string, maxV float64) axis {
 		}
 	}
 	return axis{label: what + " (" + unit + ")", scale: 1}
+}
+
+// barsNote says what the error bars of a chart are.
+func barsNote(ss []series) string {
+	for _, s := range ss {
+		for _, p := range s.pts {
+			if p.span {
+				return "median; bars: 95% CI, or the samples' range where too few for one"
+			}
+		}
+	}
+	return "median; bars: 95% CI"
 }
 
 func subtitle(in Input) string {
@@ -516,7 +532,16 @@ func sizeSweep(run *results.Run, keep func(*results.Result) bool) *sweep {
 	}
 	var items []item
 	ops := map[string]map[string]bool{}
-	key := func(it item) string { return it.n.family() + "|" + it.xkey + "|" + it.n.rest(it.xkey, it.series) }
+	// Operations of one family share a chart only where they are the
+	// series (bw/pipe beside bw/unix); where a parameter names the series
+	// (zerocopy/send by method), each operation has its own.
+	key := func(it item) string {
+		g := it.n.family()
+		if it.series != "" {
+			g = strings.Join(it.n.path, "/")
+		}
+		return g + "|" + it.xkey + "|" + it.n.rest(it.xkey, it.series)
+	}
 	for i := range run.Results {
 		r := &run.Results[i]
 		n := parseName(r.Name)
@@ -556,7 +581,7 @@ func sizeSweep(run *results.Run, keep func(*results.Result) bool) *sweep {
 			desc += " " + strings.ReplaceAll(r, "/", " ")
 		}
 		lo, hi := interval(it.r)
-		sw.add(k, desc, slug(desc), label, point{x: math.Log2(it.size), y: it.r.Median, lo: lo, hi: hi,
+		sw.add(k, desc, slug(desc), label, point{x: math.Log2(it.size), y: it.r.Median, lo: lo, hi: hi, span: it.r.CILow == nil,
 			copied: it.r.Metrics[metricCopied] > 0.5, r: it.r})
 		sw.groups[k].xlabel = map[string]string{"chunk": "chunk size", "size": "size"}[it.xkey] + " (log2 scale)"
 	}
@@ -580,12 +605,12 @@ func throughputCharts(in Input) []chart {
 		ya := rateAxis("throughput", "B/s", maxV)
 		ya.log = true
 		leg := newLegend()
-		p, err := linePanel(g.xlabel, sizeTicks(xs), ya, ss, leg, true)
+		p, err := linePanel(g.xlabel, sizeTicks(xs, 9), ya, ss, leg, true)
 		if err != nil {
 			continue
 		}
 		cs = append(cs, chart{file: "throughput-" + g.file,
-			title:  "Throughput vs chunk size: " + g.desc + "\n" + subtitle(in) + "  ·  median, bars: 95% CI",
+			title:  "Throughput vs chunk size: " + g.desc + "\n" + subtitle(in) + "  ·  " + barsNote(ss),
 			panels: []*plot.Plot{p}, legend: leg})
 	}
 	return cs
@@ -633,7 +658,7 @@ func cpuCharts(in Input) []chart {
 		for si, side := range sides {
 			names = append(names, side.title)
 			ya := axis{label: "CPU time per byte (ns/B)", scale: 1, log: true}
-			p, err := linePanel(g.xlabel, sizeTicks(xs), ya, per[si], leg, si == 0)
+			p, err := linePanel(g.xlabel, sizeTicks(xs, 5), ya, per[si], leg, si == 0)
 			if err != nil {
 				return nil
 			}
@@ -663,7 +688,8 @@ func ctxswCharts(in Input) []chart {
 		label := "working set " + n.params["ws"]
 		wsOrder[label] = ws
 		lo, hi := interval(r)
-		sw.add(k, desc, slug(strings.TrimPrefix(desc, "ctxsw")), label, point{x: math.Log2(float64(procs)), y: r.Median, lo: lo, hi: hi})
+		sw.add(k, desc, slug(strings.TrimPrefix(desc, "ctxsw")), label, point{x: math.Log2(float64(procs)), y: r.Median, lo: lo, hi: hi,
+			span: r.CILow == nil})
 	}
 	var cs []chart
 	for _, k := range sw.order {
@@ -689,7 +715,7 @@ func ctxswCharts(in Input) []chart {
 			continue
 		}
 		cs = append(cs, chart{file: "ctxsw-" + g.file,
-			title:  "Context switch vs processes and working set: " + g.desc + "\n" + subtitle(in) + "  ·  median, bars: 95% CI",
+			title:  "Context switch vs processes and working set: " + g.desc + "\n" + subtitle(in) + "  ·  " + barsNote(ss),
 			panels: []*plot.Plot{p}, legend: leg})
 	}
 	return cs
