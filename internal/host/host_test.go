@@ -299,3 +299,17 @@ func TestCommitFromSource(t *testing.T) {
 		t.Errorf("no source tree: commit %q from %q; want none", e.Commit, e.CommitFrom)
 	}
 }
+
+func TestIsGoRunBuild(t *testing.T) {
+	for exe, want := range map[string]bool{
+		"/tmp/go-build1234567/b001/exe/zbench":                 true,
+		"/root/.cache/go-build/tmp/go-build99/b001/exe/zbench": true,
+		"/usr/local/bin/zbench":                                false,
+		"/tmp/zb":                                              false,
+		"/work/main/zbench":                                    false,
+	} {
+		if got := isGoRunBuild(exe); got != want {
+			t.Errorf("isGoRunBuild(%q) = %v, want %v", exe, got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,12 @@ import (
 // runs, so the answer is the code that runs, and a dirty tree is reported as
 // modified. ok is false when the tree is not here or git cannot tell.
 func sourceCommit() (commit string, modified, ok bool) {
+	// Only a binary that go run just built is the tree as it is now; a
+	// binary built earlier may predate the tree's current commit, and then
+	// no commit is better than a wrong one.
+	if exe, err := os.Executable(); err != nil || !isGoRunBuild(exe) {
+		return "", false, false
+	}
 	_, file, _, found := runtime.Caller(0)
 	if !found {
 		return "", false, false
@@ -37,4 +44,11 @@ func sourceCommit() (commit string, modified, ok bool) {
 		return "", false, false
 	}
 	return string(bytes.TrimSpace(out)), len(bytes.TrimSpace(st)) > 0, true
+}
+
+// isGoRunBuild recognises go run's binaries: they live in a go-build
+// directory of the build cache's temporary space, ".../go-buildNNN/.../exe/".
+func isGoRunBuild(exe string) bool {
+	return strings.Contains(exe, string(filepath.Separator)+"go-build") &&
+		strings.Contains(exe, string(filepath.Separator)+"exe"+string(filepath.Separator))
 }
