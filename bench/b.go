@@ -103,7 +103,9 @@ func (b *B) Loop() bool {
 func (b *B) SetBytes(n int64) { b.bytes = n }
 
 // ReportMetric attaches an extra figure to this sample, e.g. ("ns/enter", 310).
-// The record keeps the median over samples.
+// The record keeps the median over samples. A metric named after the
+// benchmark's unit is the sample's value itself, replacing the timer's: for
+// benchmarks whose op is derived (a switch is a hop less its overhead).
 func (b *B) ReportMetric(v float64, unit string) {
 	if b.metrics == nil {
 		b.metrics = make(map[string]float64)

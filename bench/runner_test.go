@@ -112,6 +112,13 @@ func testSpecs() []Spec {
 				}
 			}
 		}},
+		{Name: "test/own-value", Run: func(b *B) error {
+			for b.Loop() {
+				sink++
+			}
+			b.ReportMetric(1234.5, "ns/op") // the op's value, computed by the benchmark
+			return nil
+		}},
 		{Name: "test/panic", Run: func(b *B) error { panic("boom") }},
 		{Name: "test/crash", Run: func(b *B) error {
 			done := make(chan bool)
@@ -216,6 +223,18 @@ func TestRunnerMeasures(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("warnings %q: want the benchmark's warning exactly once", x.Warnings)
+	}
+}
+
+// A metric named after the unit replaces the timed value, and is not
+// repeated among the metrics.
+func TestRunnerOwnValue(t *testing.T) {
+	res, _ := testRunner().Run(context.Background(), pick("test/own-value"))
+	if res[0].Error != "" || res[0].Median != 1234.5 || res[0].Min != 1234.5 {
+		t.Errorf("error %q, median %v, min %v: want the reported 1234.5", res[0].Error, res[0].Median, res[0].Min)
+	}
+	if _, dup := res[0].Metrics["ns/op"]; dup {
+		t.Errorf("metrics %v repeat the sample value", res[0].Metrics)
 	}
 }
 

@@ -95,9 +95,8 @@ func (r ring) doc() string {
 	}
 	return fmt.Sprintf("LMbench lat_ctx ring: the measuring thread and %s pass a one-byte token round a ring of blocking pipes; "+
 		"between hops each member sums the words of its private, prefaulted %d KiB working set. %s "+
-		"One op is one hop: one context switch plus one pipe write, one pipe read and one working-set sum (metric hop-ns). "+
-		"Metric switch-ns is the switch alone: hop-ns minus overhead-ns, the same write, read and sum timed in the measuring thread "+
-		"without a switch, in slices interleaved with the ring's.%s",
+		"One op is one context switch: the time per hop (metric hop-ns: a switch plus one pipe write, one pipe read and one working-set sum) "+
+		"minus overhead-ns, the same write, read and sum timed in the measuring thread without a switch, in slices interleaved with the ring's.%s",
 		others, r.ws>>10, where, cache)
 }
 
@@ -253,21 +252,17 @@ func needTwoCPUs() error {
 }
 
 // report attaches a timed ring's figures to the sample: the raw time per
-// hop, the overhead, and their difference, the time per switch. A sample
-// whose overhead was not below its time per hop (something else ran during
-// the overhead slices) gets a warning and no switch time, never a clamped
-// one.
-func report(b *bench.B, ring time.Duration, hops int, overheadNs float64) {
+// hop, the overhead, and their difference, the time per switch, which is the
+// sample's value (ns/op). A sample whose overhead was not below its time per
+// hop (something else ran during the overhead slices) is an error, never a
+// clamped switch time.
+func report(b *bench.B, ring time.Duration, hops int, overheadNs float64) error {
 	b.ReportMetric(float64(ring.Nanoseconds())/float64(max(hops, 1)), "hop-ns")
 	b.ReportMetric(overheadNs, "overhead-ns")
 	sw, err := perSwitch(float64(ring.Nanoseconds()), hops, overheadNs)
-	switch {
-	case errors.Is(err, errOverhead):
-		// One text for every such sample, so the record says it once.
-		b.Warn("a sample's overhead was not below its time per hop, so it gives no switch-ns (the machine was busy during its overhead loop)")
-	case err != nil:
-		b.Warn("no switch-ns from a sample: %v", err)
-	default:
-		b.ReportMetric(sw, "switch-ns")
+	if err != nil {
+		return fmt.Errorf("no switch time from this sample (was the machine busy during its overhead slices?): %w", err)
 	}
+	b.ReportMetric(sw, "ns/op")
+	return nil
 }

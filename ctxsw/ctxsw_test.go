@@ -129,7 +129,7 @@ func TestSpecs(t *testing.T) {
 			t.Errorf("duplicate name %s", s.Name)
 		}
 		seen[s.Name] = true
-		if !strings.HasPrefix(s.Name, "ctxsw/ring/procs=") || s.Run == nil || !strings.Contains(s.Doc, "One op is one hop: one context switch") {
+		if !strings.HasPrefix(s.Name, "ctxsw/ring/procs=") || s.Run == nil || !strings.Contains(s.Doc, "One op is one context switch: the time per hop") {
 			t.Errorf("%s: malformed spec (doc %q)", s.Name, s.Doc)
 		}
 		free := strings.Contains(s.Name, "/cpu=free/")

@@ -138,8 +138,7 @@ func runRing(b *bench.B, r ring) (err error) {
 	if x := crossFraction(m.cpus()); x >= 0 {
 		b.ReportMetric(x, "cross-cpu")
 	}
-	report(b, b.Elapsed(), n*r.procs, ov.perIter())
-	return nil
+	return report(b, b.Elapsed(), n*r.procs, ov.perIter())
 }
 
 // laps runs member 0's part of n laps of the ring: pass the token on (out),

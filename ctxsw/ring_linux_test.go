@@ -62,21 +62,27 @@ func TestDefaultSuite(t *testing.T) {
 			t.Logf("%s: skipped: %s", x.Name, x.Skipped)
 			continue
 		}
+		if strings.Contains(x.Error, errOverhead.Error()) {
+			// Something else ran during a sample's overhead slices: the
+			// benchmark refuses to report a switch time, as it must. A
+			// busy machine, not a defect.
+			t.Logf("%s: %s", x.Name, x.Error)
+			continue
+		}
 		if x.Error != "" {
 			t.Errorf("%s: %s", x.Name, x.Error)
 			continue
 		}
 		hop, over := x.Metrics["hop-ns"], x.Metrics["overhead-ns"]
-		t.Logf("%s: %.0f ns/op (hop %.0f, overhead %.0f, cross-cpu %v, switch %.0f)", x.Name, x.Median, hop, over, x.Metrics["cross-cpu"], x.Metrics["switch-ns"])
+		t.Logf("%s: %.0f ns/op per switch (hop %.0f, overhead %.0f, cross-cpu %v)", x.Name, x.Median, hop, over, x.Metrics["cross-cpu"])
 		if hop < 100 || hop > 1e6 {
 			t.Errorf("%s: %.0f ns per hop, implausible (want 100 ns to 1 ms)", x.Name, hop)
 		}
-		if sw, ok := x.Metrics["switch-ns"]; !ok {
-			// Every sample's overhead loop was slowed by something else
-			// running: the record warns, and there is nothing to check.
-			t.Logf("%s: no switch-ns: %v", x.Name, x.Warnings)
-		} else if sw < 100 || sw > 1e6 {
+		if sw := x.Median; sw < 100 || sw > 1e6 {
 			t.Errorf("%s: %.0f ns per switch, implausible (want 100 ns to 1 ms)", x.Name, sw)
+		}
+		if sw := x.Median; sw >= hop {
+			t.Errorf("%s: a switch (%.0f ns) is not less than a hop (%.0f ns): the overhead was not subtracted", x.Name, sw, hop)
 		}
 		if !(over > 0 && over < hop) {
 			t.Errorf("%s: overhead %.0f ns, hop %.0f ns: want 0 < overhead < hop", x.Name, over, hop)
@@ -91,7 +97,7 @@ func TestDefaultSuite(t *testing.T) {
 	}
 	proc := byName["ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=process"]
 	thr := byName["ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=thread"]
-	if p, th := proc.Metrics["switch-ns"], thr.Metrics["switch-ns"]; p > 0 && th > 3*p {
+	if p, th := proc.Median, thr.Median; p > 0 && th > 3*p {
 		t.Errorf("a switch between threads (%.0f ns) costs more than 3x one between processes (%.0f ns)", th, p)
 	}
 }
