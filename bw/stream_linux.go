@@ -12,85 +12,125 @@ import (
 // streamSeed keys the verification pattern of bw streams.
 const streamSeed = 0x6277
 
-// WarmBytes is how much a stream sends before its timed phase: a fresh
-// connection starts with a small congestion window and receive buffer, and
+// WarmBytes is how much a new connection sends before its first timed
+// phase: it starts with a small congestion window and receive buffer, and
 // reaches its steady state only after some megabytes.
 func WarmBytes(chunk int) int64 {
 	n := max(int64(8<<20), 4*int64(chunk))
 	return (n + int64(chunk) - 1) / int64(chunk) * int64(chunk)
 }
 
+// streamRun measures one stream benchmark. A worker process measures one
+// benchmark and calls its Run several times (calibration, warm-up,
+// samples). Starting the sink, connecting and warming the connection up
+// costs about 20 ms, more than a --quick sample, so the first run sets up
+// and the worker's later runs reuse the sink, the connection and the
+// buffers; each run is a phase of its own (job, stream, report). A failed
+// run drops everything, and the sink dies with the worker.
 func streamRun(name, kind string, chunk int, transport string) func(*bench.B) error {
+	var st *streamState // kept across this worker's runs
 	return func(b *bench.B) error {
-		l := Link{Kind: kind, CPU: SinkCPU(b), ReadSize: chunk}
-		if transport != "" {
-			tr, err := peer.Lookup(transport)
-			if err != nil {
+		sinkCPU := SinkCPU(b)
+		if st == nil {
+			var err error
+			if st, err = newStreamState(name, kind, chunk, transport, sinkCPU, b.Verify()); err != nil {
 				return err
 			}
-			l.Transport = tr
 		}
-		s, err := Dial(name, l)
-		if err != nil {
+		if err := st.measure(b); err != nil {
+			st.close()
+			st = nil
 			return err
 		}
-		defer s.Close()
-		buf, err := Buffer(chunk)
-		if err != nil {
-			return err
-		}
-		defer unix.Munmap(buf)
-
-		// With --verify the buffer is refilled with the pattern of its
-		// stream offset before every write, so the receiver can tell each
-		// chunk from every other.
-		p := Pattern{Seed: streamSeed}
-		var off int64
-		send := func(n int) error {
-			for range n {
-				if b.Verify() {
-					p.Fill(buf, off)
-				}
-				if err := WriteAll(s.Fd, buf); err != nil {
-					return s.Why(err)
-				}
-				off += int64(chunk)
-			}
-			return s.Push()
-		}
-		warm := WarmBytes(chunk)
-		if err := s.Expect(Job{Bytes: warm, Verify: b.Verify(), Pattern: p}); err != nil {
-			return err
-		}
-		if err := send(int(warm / int64(chunk))); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-		if _, err := s.Report(); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-
-		total := int64(b.N) * int64(chunk)
-		start := off
-		b.SetBytes(int64(chunk))
-		if err := s.Begin(b, Job{Bytes: total, Offset: start, Verify: b.Verify(), Pattern: p}); err != nil {
-			return err
-		}
-		if err := send(b.N); err != nil {
-			return err
-		}
-		c, err := s.End(b)
-		if err != nil {
-			return err
-		}
-		if c.Bytes != total {
-			return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
-		}
-		if b.Verify() {
-			if want := StreamCRC(p, start, total); c.CRC != want {
-				return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
-			}
-		}
-		c.ReportPerByte(b, total, kind == "tcp")
 		return nil
+	}
+}
+
+type streamState struct {
+	s      *Stream
+	tcp    bool
+	buf    []byte
+	chunk  int
+	verify bool
+	pat    Pattern
+	off    int64 // stream offset reached
+}
+
+func newStreamState(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
+	l := Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk}
+	if transport != "" {
+		tr, err := peer.Lookup(transport)
+		if err != nil {
+			return nil, err
+		}
+		l.Transport = tr
+	}
+	s, err := Dial(name, l)
+	if err != nil {
+		return nil, err
+	}
+	st := &streamState{s: s, tcp: kind == "tcp", chunk: chunk, verify: verify, pat: Pattern{Seed: streamSeed}}
+	if st.buf, err = Buffer(chunk); err != nil {
+		s.Close()
+		return nil, err
+	}
+	warm := WarmBytes(chunk)
+	if err := s.Expect(Job{Bytes: warm, Verify: verify, Pattern: st.pat}); err == nil {
+		if err = st.send(warm / int64(chunk)); err == nil {
+			_, err = s.Report()
+		}
+	}
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	return st, nil
+}
+
+// send writes n chunks. With --verify the buffer is refilled with the
+// pattern of its stream offset before every write, so the receiver can
+// tell each chunk from every other.
+func (st *streamState) send(n int64) error {
+	for range n {
+		if st.verify {
+			st.pat.Fill(st.buf, st.off)
+		}
+		if err := WriteAll(st.s.Fd, st.buf); err != nil {
+			return st.s.Why(err)
+		}
+		st.off += int64(st.chunk)
+	}
+	return st.s.Push()
+}
+
+func (st *streamState) measure(b *bench.B) error {
+	total, start := int64(b.N)*int64(st.chunk), st.off
+	b.SetBytes(int64(st.chunk))
+	if err := st.s.Begin(b, Job{Bytes: total, Offset: start, Verify: st.verify, Pattern: st.pat}); err != nil {
+		return err
+	}
+	if err := st.send(int64(b.N)); err != nil {
+		return err
+	}
+	c, err := st.s.End(b)
+	if err != nil {
+		return err
+	}
+	if c.Bytes != total {
+		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
+	}
+	if st.verify {
+		if want := StreamCRC(st.pat, start, total); c.CRC != want {
+			return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
+		}
+	}
+	c.ReportPerByte(b, total, st.tcp)
+	return nil
+}
+
+func (st *streamState) close() {
+	st.s.Close()
+	if st.buf != nil {
+		unix.Munmap(st.buf)
 	}
 }

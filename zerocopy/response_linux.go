@@ -16,87 +16,130 @@ import (
 // responseSeed keys the pattern of the file a response carries.
 const responseSeed = 0x66696c65
 
+// responseRun measures one response method at one file size, setting up
+// on a worker's first run and reusing it after, as sendRun does.
 func responseRun(name, method string, file int64, transport string) func(*bench.B) error {
+	var st *responseState // kept across this worker's runs
 	return func(b *bench.B) error {
-		tr, err := peer.Lookup(transport)
-		if err != nil {
-			return err
-		}
-		hdr := responseHeader
-		s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: bw.SinkCPU(b), ReadSize: int(hdr + file), NoDelay: true})
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		fp := bw.Pattern{Seed: responseSeed, Period: file}
-		f, err := pageCacheFile(int(file), fp)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r, err := newResponder(method, s.Fd, f, hdr, file)
-		if err != nil {
-			return err
-		}
-		defer r.close()
-
-		var seq int64
-		var req [1]byte
-		serve := func(n int64) error {
-			for range n {
-				if _, err := bw.ReadFull(s.Fd, req[:]); err != nil {
-					return s.Why(fmt.Errorf("request %d: %w", seq, err))
-				}
-				if req[0] != byte(seq) {
-					return fmt.Errorf("request %d carries %d", seq, req[0])
-				}
-				// A server writes a header per response: its cost is in.
-				bw.FillHeader(r.hdr, seq)
-				if err := r.respond(); err != nil {
-					return s.Why(fmt.Errorf("response %d: %w", seq, err))
-				}
-				seq++
-			}
-			return nil
-		}
-		job := bw.Job{Header: hdr, File: file, Verify: b.Verify(), Pattern: fp}
-		job.Responses = max(32, (4<<20)/(hdr+file))
-		if err := s.Expect(job); err != nil {
-			return err
-		}
-		if err := serve(job.Responses); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-		if _, err := s.Report(); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-
-		n := int64(b.N)
-		job.Responses, job.FirstSeq = n, seq
-		if err := s.Begin(b, job); err != nil {
-			return err
-		}
-		if err := serve(n); err != nil {
-			return err
-		}
-		c, err := s.End(b)
-		if err != nil {
-			return err
-		}
-		if c.Bytes != n*(hdr+file) {
-			return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, n*(hdr+file))
-		}
-		if b.Verify() {
-			if want := bw.ResponsesCRC(hdr, file, job.FirstSeq, n, fp); c.CRC != want {
-				return fmt.Errorf("checksum of the responses: receiver %#x, sender %#x", c.CRC, want)
+		sinkCPU := bw.SinkCPU(b)
+		if st == nil {
+			var err error
+			if st, err = newResponseState(name, method, file, transport, sinkCPU, b.Verify()); err != nil {
+				return err
 			}
 		}
-		b.ReportMetric(float64(c.SenderCPU.Nanoseconds())/float64(n), "sender-cpu-ns/response")
-		b.ReportMetric(float64(c.CPU.Nanoseconds())/float64(n), "receiver-cpu-ns/response")
-		b.ReportMetric(float64(c.SegmentsOut)/float64(n), "segments/response")
-		b.ReportMetric(float64(c.Retransmits), "retransmits")
+		if err := st.measure(b); err != nil {
+			st.close()
+			st = nil
+			return err
+		}
 		return nil
 	}
+}
+
+type responseState struct {
+	s   *bw.Stream
+	f   *os.File
+	r   *responder
+	job bw.Job // header, file, verification; FirstSeq is the next response
+	req [1]byte
+}
+
+func newResponseState(name, method string, file int64, transport string, sinkCPU int, verify bool) (st *responseState, err error) {
+	tr, err := peer.Lookup(transport)
+	if err != nil {
+		return nil, err
+	}
+	hdr := responseHeader
+	s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: int(hdr + file), NoDelay: true})
+	if err != nil {
+		return nil, err
+	}
+	st = &responseState{s: s, job: bw.Job{Header: hdr, File: file, Verify: verify,
+		Pattern: bw.Pattern{Seed: responseSeed, Period: file}}}
+	defer func(st *responseState) {
+		if err != nil {
+			st.close()
+		}
+	}(st)
+	if st.f, err = pageCacheFile(int(file), st.job.Pattern); err != nil {
+		return nil, err
+	}
+	if st.r, err = newResponder(method, s.Fd, st.f, hdr, file); err != nil {
+		return nil, err
+	}
+	job := st.job
+	job.Responses = max(32, (4<<20)/(hdr+file))
+	if err := s.Expect(job); err != nil {
+		return nil, err
+	}
+	if err := st.serve(job.Responses); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := s.Report(); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	return st, nil
+}
+
+// serve answers n requests.
+func (st *responseState) serve(n int64) error {
+	for range n {
+		seq := st.job.FirstSeq
+		if _, err := bw.ReadFull(st.s.Fd, st.req[:]); err != nil {
+			return st.s.Why(fmt.Errorf("request %d: %w", seq, err))
+		}
+		if st.req[0] != byte(seq) {
+			return fmt.Errorf("request %d carries %d", seq, st.req[0])
+		}
+		// A server writes a header per response: its cost is in.
+		bw.FillHeader(st.r.hdr, seq)
+		if err := st.r.respond(); err != nil {
+			return st.s.Why(fmt.Errorf("response %d: %w", seq, err))
+		}
+		st.job.FirstSeq++
+	}
+	return nil
+}
+
+func (st *responseState) measure(b *bench.B) error {
+	n := int64(b.N)
+	job := st.job
+	job.Responses = n
+	if err := st.s.Begin(b, job); err != nil {
+		return err
+	}
+	if err := st.serve(n); err != nil {
+		return err
+	}
+	c, err := st.s.End(b)
+	if err != nil {
+		return err
+	}
+	size := job.Header + job.File
+	if c.Bytes != n*size {
+		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, n*size)
+	}
+	if job.Verify {
+		if want := bw.ResponsesCRC(job.Header, job.File, job.FirstSeq, n, job.Pattern); c.CRC != want {
+			return fmt.Errorf("checksum of the responses: receiver %#x, sender %#x", c.CRC, want)
+		}
+	}
+	b.ReportMetric(float64(c.SenderCPU.Nanoseconds())/float64(n), "sender-cpu-ns/response")
+	b.ReportMetric(float64(c.CPU.Nanoseconds())/float64(n), "receiver-cpu-ns/response")
+	b.ReportMetric(float64(c.SegmentsOut)/float64(n), "segments/response")
+	b.ReportMetric(float64(c.Retransmits), "retransmits")
+	return nil
+}
+
+func (st *responseState) close() {
+	if st.r != nil {
+		st.r.close()
+	}
+	if st.f != nil {
+		st.f.Close()
+	}
+	st.s.Close()
 }
 
 // responder sends one response: the header in hdr (filled per response),

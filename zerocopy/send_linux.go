@@ -49,90 +49,138 @@ type sendEnv struct {
 	tr     peer.Transport
 }
 
+// sendRun measures one method at one size. As for bw's streams, the first
+// run of a worker sets up (sink, connection, file, buffers, an 8 MiB
+// warm-up) and the worker's later runs reuse it, each a phase of its own;
+// a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
+	var st *sendState // kept across this worker's runs
 	return func(b *bench.B) error {
-		tr, err := peer.Lookup(transport)
-		if err != nil {
-			return err
-		}
-		s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: bw.SinkCPU(b), ReadSize: recvSize})
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		env := &sendEnv{fd: s.Fd, size: size, verify: b.Verify(), pat: bw.Pattern{Seed: sendSeed}, tr: tr}
-		if m.file {
-			// The file is sent again and again: its pattern repeats.
-			env.pat.Period = int64(size)
-			if env.file, err = pageCacheFile(size, env.pat); err != nil {
+		sinkCPU := bw.SinkCPU(b)
+		if st == nil {
+			var err error
+			if st, err = newSendState(name, m, size, transport, sinkCPU, b.Verify()); err != nil {
 				return err
 			}
-			defer env.file.Close()
 		}
-		snd, err := openSender(m.name, env)
-		if err != nil {
+		if err := st.measure(b); err != nil {
+			st.close()
+			st = nil
 			return err
-		}
-		defer snd.close()
-
-		var off int64
-		stream := func(n int64) error {
-			for range n {
-				if err := snd.chunk(off); err != nil {
-					return s.Why(err)
-				}
-				off += int64(size)
-			}
-			if err := s.Push(); err != nil {
-				return err
-			}
-			if err := snd.flush(); err != nil {
-				return s.Why(err)
-			}
-			return nil
-		}
-		warm := bw.WarmBytes(size)
-		if err := s.Expect(bw.Job{Bytes: warm, Verify: b.Verify(), Pattern: env.pat}); err != nil {
-			return err
-		}
-		if err := stream(warm / int64(size)); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-		if _, err := s.Report(); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-
-		var zp *pool // the zero-copy methods' completion accounting
-		if st, ok := snd.(interface{ stats() *pool }); ok && m.zc {
-			zp = st.stats()
-			zp.resetStats()
-		}
-		total, start := int64(b.N)*int64(size), off
-		b.SetBytes(int64(size))
-		if err := s.Begin(b, bw.Job{Bytes: total, Offset: start, Verify: b.Verify(), Pattern: env.pat}); err != nil {
-			return err
-		}
-		if err := stream(int64(b.N)); err != nil {
-			return err
-		}
-		c, err := s.End(b)
-		if err != nil {
-			return err
-		}
-		if c.Bytes != total {
-			return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
-		}
-		if b.Verify() {
-			if want := bw.StreamCRC(env.pat, start, total); c.CRC != want {
-				return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
-			}
-		}
-		c.ReportPerByte(b, total, true)
-		if zp != nil {
-			reportCopied(b, zp, transport)
 		}
 		return nil
 	}
+}
+
+type sendState struct {
+	s         *bw.Stream
+	env       *sendEnv
+	snd       sender
+	zp        *pool // the zero-copy methods' completion accounting
+	transport string
+	off       int64 // stream offset reached
+}
+
+func newSendState(name string, m sendMethod, size int, transport string, sinkCPU int, verify bool) (st *sendState, err error) {
+	tr, err := peer.Lookup(transport)
+	if err != nil {
+		return nil, err
+	}
+	s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: recvSize})
+	if err != nil {
+		return nil, err
+	}
+	st = &sendState{s: s, transport: transport,
+		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: bw.Pattern{Seed: sendSeed}, tr: tr}}
+	defer func(st *sendState) {
+		if err != nil {
+			st.close()
+		}
+	}(st)
+	if m.file {
+		// The file is sent again and again: its pattern repeats.
+		st.env.pat.Period = int64(size)
+		if st.env.file, err = pageCacheFile(size, st.env.pat); err != nil {
+			return nil, err
+		}
+	}
+	if st.snd, err = openSender(m.name, st.env); err != nil {
+		return nil, err
+	}
+	if p, ok := st.snd.(interface{ stats() *pool }); ok && m.zc {
+		st.zp = p.stats()
+	}
+	warm := bw.WarmBytes(size)
+	if err := s.Expect(bw.Job{Bytes: warm, Verify: verify, Pattern: st.env.pat}); err != nil {
+		return nil, err
+	}
+	if err := st.stream(warm / int64(size)); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := s.Report(); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	return st, nil
+}
+
+// stream sends n chunks, pushes the tail out, and waits until the kernel
+// is done with every buffer.
+func (st *sendState) stream(n int64) error {
+	for range n {
+		if err := st.snd.chunk(st.off); err != nil {
+			return st.s.Why(err)
+		}
+		st.off += int64(st.env.size)
+	}
+	if err := st.s.Push(); err != nil {
+		return err
+	}
+	if err := st.snd.flush(); err != nil {
+		return st.s.Why(err)
+	}
+	return nil
+}
+
+func (st *sendState) measure(b *bench.B) error {
+	size := int64(st.env.size)
+	if st.zp != nil {
+		st.zp.resetStats()
+	}
+	total, start := int64(b.N)*size, st.off
+	b.SetBytes(size)
+	if err := st.s.Begin(b, bw.Job{Bytes: total, Offset: start, Verify: st.env.verify, Pattern: st.env.pat}); err != nil {
+		return err
+	}
+	if err := st.stream(int64(b.N)); err != nil {
+		return err
+	}
+	c, err := st.s.End(b)
+	if err != nil {
+		return err
+	}
+	if c.Bytes != total {
+		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
+	}
+	if st.env.verify {
+		if want := bw.StreamCRC(st.env.pat, start, total); c.CRC != want {
+			return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
+		}
+	}
+	c.ReportPerByte(b, total, true)
+	if st.zp != nil {
+		reportCopied(b, st.zp, st.transport)
+	}
+	return nil
+}
+
+func (st *sendState) close() {
+	if st.snd != nil {
+		st.snd.close()
+	}
+	if st.env.file != nil {
+		st.env.file.Close()
+	}
+	st.s.Close()
 }
 
 // reportCopied attaches copied-fraction and says plainly when "zero-copy"
