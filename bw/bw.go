@@ -40,8 +40,9 @@ const StreamCostDoc = "Metrics: sender-cpu-ns/B and receiver-cpu-ns/B are each s
 	"(user+system, the figure getrusage(RUSAGE_THREAD) reports) over the timed region, per byte. They include softirq " +
 	"work the kernel ran on that CPU while the thread was current, and nothing else: softirq work in ksoftirqd or on " +
 	"other CPUs is in neither. Over loopback and veth the receive side of TCP (protocol processing, queueing to the " +
-	"receiving socket) mostly runs in the sender's context, as softirq work when its transmit returns, so the sender's " +
-	"figure carries much of the receive path and the receiver's is little more than its copy to user space."
+	"receiving socket, and for MSG_ZEROCOPY or SEND_ZC the deferred copy) mostly runs in the sender's context, as " +
+	"softirq work when its transmit returns, so the sender's figure carries much of the receive path and the " +
+	"receiver's is little more than its copy to user space."
 
 func streamSpecs() []bench.Spec {
 	var specs []bench.Spec
