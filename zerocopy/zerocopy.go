@@ -162,7 +162,8 @@ func responseSpecs() []bench.Spec {
 						"request and reads exactly one response, then the next. One op is one response. "+
 						"Metrics: segments/response (tcpi_segs_out delta per response: every segment the server's socket "+
 						"sent, ACKs of the requests included), sender-cpu-ns/response and receiver-cpu-ns/response "+
-						"(each measuring thread's CPU time, user+system; see the bw docs for what that includes), "+
+						"(each measuring thread's CPU time, user+system: softirq work run on its CPU while it was current "+
+						"included, work on other CPUs not), "+
 						"retransmits.", responseHeader, bench.FormatSize(file), m.doc),
 					Unit:     "op/s",
 					Pin:      true,
