@@ -23,12 +23,14 @@ import (
 type Runner struct {
 	// Count is the number of samples per benchmark (default 10).
 	Count int
-	// Target is the length of one sample (default 100ms); N is chosen so
-	// that one timed run of N operations lasts about this long.
+	// Target is the length of one sample, for every benchmark (0: each
+	// benchmark's Spec.Target, else 100ms); N is chosen so that one timed
+	// run of N operations lasts about this long.
 	Target time.Duration
-	// PerWorker is the number of samples one worker process takes (default
-	// 1: a fresh process per sample, so that the between-process variance
-	// that placement, page layout and ASLR cause is inside the interval).
+	// PerWorker is the number of samples one worker process takes, for
+	// every benchmark (0: each benchmark's Spec.PerWorker, else 1: a fresh
+	// process per sample, so that the between-process variance that
+	// placement, page layout and ASLR cause is inside the interval).
 	PerWorker int
 	// CPU pins benchmarks with Spec.Pin to this CPU; -1 picks the last CPU
 	// this process may run on (CPU 0 tends to take more interrupts).
@@ -66,13 +68,33 @@ type Progress struct {
 	WarmUp       bool // a discarded warm-up worker
 }
 
-func (r *Runner) count() int     { return cmp(r.Count, 10) }
-func (r *Runner) perWorker() int { return cmp(r.PerWorker, 1) }
-func (r *Runner) target() time.Duration {
-	if r.Target <= 0 {
-		return 100 * time.Millisecond
+func (r *Runner) count() int { return cmp(r.Count, 10) }
+
+// minWorkers is the fewest worker processes a benchmark's samples come from
+// when a spec asks for several samples per worker (DESIGN.md §4).
+const minWorkers = 3
+
+// perWorker is the samples per worker for s: the run's, else the spec's,
+// else 1; a spec's own choice never leaves fewer than minWorkers workers.
+func (r *Runner) perWorker(s *Spec) int {
+	if r.PerWorker > 0 {
+		return r.PerWorker
 	}
-	return r.Target
+	if s.PerWorker > 1 {
+		return max(1, min(s.PerWorker, r.count()/minWorkers))
+	}
+	return 1
+}
+
+// target is the sample length for s: the run's, else the spec's, else 100ms.
+func (r *Runner) target(s *Spec) time.Duration {
+	switch {
+	case r.Target > 0:
+		return r.Target
+	case s.Target > 0:
+		return s.Target
+	}
+	return 100 * time.Millisecond
 }
 
 func (r *Runner) warmUp() time.Duration {
@@ -124,7 +146,7 @@ func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error
 	pinCPU, pinErr := r.PinCPU()
 	for i := range specs {
 		s := &specs[i]
-		res[i] = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1}
+		res[i] = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1, SampleTargetNs: int64(r.target(s))}
 		better, ok := results.Better(s.unit())
 		switch {
 		case !ok:
@@ -150,8 +172,12 @@ func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error
 		done[i] = res[i].Error != "" || res[i].Skipped != ""
 	}
 
-	count, per := r.count(), r.perWorker()
-	rounds := (count + per - 1) / per
+	count := r.count()
+	rounds := 0
+	for i := range specs {
+		per := r.perWorker(&specs[i])
+		rounds = max(rounds, (count+per-1)/per)
+	}
 	if w := r.warmUp(); w > 0 {
 		for i := range specs {
 			if !done[i] {
@@ -175,14 +201,14 @@ rounds:
 				interrupted = err
 				break rounds
 			}
-			k := min(per, count-len(res[i].Samples))
+			k := min(r.perWorker(&specs[i]), count-len(res[i].Samples))
 			if k <= 0 {
 				continue
 			}
 			if r.Progress != nil {
 				r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Round: round + 1, Rounds: rounds})
 			}
-			j := job{Name: specs[i].Name, N: ns[i], TargetNs: int64(r.target()), Samples: k, CPU: res[i].CPU, Verify: r.Verify}
+			j := job{Name: specs[i].Name, N: ns[i], TargetNs: int64(r.target(&specs[i])), Samples: k, CPU: res[i].CPU, Verify: r.Verify}
 			rep, err := r.runWorker(ctx, j)
 			workers[i]++
 			if err != nil {
@@ -320,9 +346,14 @@ func (r *Runner) runWorker(ctx context.Context, j job) (*report, error) {
 	// when none of them runs any more (bounded), so that nothing outlives a
 	// benchmark, least of all a run that is ending.
 	killGroup := func() {
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		// ESRCH: nothing of the group is left, not even a zombie, which is
+		// the usual case once the worker has been reaped; only otherwise
+		// is /proc searched for members still running.
+		if syscall.Kill(-pgid, syscall.SIGKILL) == syscall.ESRCH {
+			return
+		}
 		for deadline := time.Now().Add(2 * time.Second); groupAlive(pgid) && time.Now().Before(deadline); {
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
 	}
 
@@ -340,7 +371,7 @@ func (r *Runner) runWorker(ctx context.Context, j job) (*report, error) {
 
 	limit := r.WorkerTimeout
 	if limit <= 0 {
-		limit = 30*time.Second + 20*r.target()*time.Duration(max(1, j.Samples))
+		limit = 30*time.Second + 20*time.Duration(j.TargetNs)*time.Duration(max(1, j.Samples))
 	}
 	timer := time.NewTimer(limit)
 	defer timer.Stop()

@@ -119,6 +119,12 @@ func testSpecs() []Spec {
 			b.ReportMetric(1234.5, "ns/op") // the op's value, computed by the benchmark
 			return nil
 		}},
+		{Name: "test/own-length", Target: 3 * time.Millisecond, PerWorker: 8, Run: func(b *B) error {
+			for b.Loop() {
+				sink++
+			}
+			return nil
+		}},
 		{Name: "test/panic", Run: func(b *B) error { panic("boom") }},
 		{Name: "test/crash", Run: func(b *B) error {
 			done := make(chan bool)
@@ -235,6 +241,27 @@ func TestRunnerOwnValue(t *testing.T) {
 	}
 	if _, dup := res[0].Metrics["ns/op"]; dup {
 		t.Errorf("metrics %v repeat the sample value", res[0].Metrics)
+	}
+}
+
+// A spec's own sample length and samples per worker apply unless the run
+// sets them, and never leave fewer than three workers.
+func TestRunnerSpecLength(t *testing.T) {
+	r := testRunner()
+	r.Target, r.Count = 0, 10
+	res, _ := r.Run(context.Background(), pick("test/own-length", "test/ok"))
+	own, ok := res[0], res[1]
+	if own.SampleTargetNs != int64(3*time.Millisecond) || own.Workers != 4 || len(own.Samples) != 10 {
+		t.Errorf("own-length: target %v, %d workers, %d samples; want 3ms, 4 workers (3+3+3+1), 10 samples",
+			time.Duration(own.SampleTargetNs), own.Workers, len(own.Samples))
+	}
+	if ok.SampleTargetNs != int64(100*time.Millisecond) || ok.Workers != 10 {
+		t.Errorf("ok: target %v, %d workers; want the default 100ms, a worker per sample", time.Duration(ok.SampleTargetNs), ok.Workers)
+	}
+	r.Target, r.PerWorker, r.Count = 5*time.Millisecond, 1, 3
+	res, _ = r.Run(context.Background(), pick("test/own-length"))
+	if res[0].SampleTargetNs != int64(5*time.Millisecond) || res[0].Workers != 3 {
+		t.Errorf("the run's --time and --per-worker must win: target %v, %d workers", time.Duration(res[0].SampleTargetNs), res[0].Workers)
 	}
 }
 

@@ -9,6 +9,7 @@ package bench
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"zbench/internal/sys"
 )
@@ -37,6 +38,16 @@ type Spec struct {
 	Default bool
 	// Pin asks the runner to pin the measuring thread to one CPU.
 	Pin bool
+	// Target is this benchmark's sample length when the run does not set
+	// one (--time); 0 is the runner's default. Streams of gigabytes per
+	// second are steady within tens of milliseconds; a sweep of them at
+	// 100 ms a sample would not fit a run.
+	Target time.Duration
+	// PerWorker is how many samples one worker takes when the run does not
+	// say (--per-worker): for benchmarks whose set-up (a helper, a file, a
+	// connection) costs more than a sample. The runner still spreads every
+	// benchmark's samples over at least three workers.
+	PerWorker int
 	// Requires are prerequisite probes, run in the parent before any worker
 	// starts. Each returns nil, or an error wrapping ErrNotSupported with the
 	// reason it cannot run here.

@@ -14,6 +14,7 @@ package bw
 
 import (
 	"fmt"
+	"time"
 
 	"zbench/bench"
 	"zbench/peer"
@@ -67,18 +68,29 @@ func streamSpecs() []bench.Spec {
 						"on another CPU read(2)s them into a %s buffer. One op is one chunk; the result is bytes per second, "+
 						"timed until the last byte is in the reader's buffer. ", k.what, bench.FormatSize(chunk), bench.FormatSize(chunk)) +
 						StreamCostDoc + tcpDoc(k.name),
-					Unit:     "B/s",
-					Default:  k.name == "tcp" && chunk == 64<<10 && tr == peer.Loopback,
-					Pin:      true,
-					Requires: reqs,
-					Run:      streamRun(name, k.name, int(chunk), tr),
-					Child:    SinkChild,
+					Unit:      "B/s",
+					Default:   false, // the default suite's stream is zerocopy/send/method=write
+					Pin:       true,
+					Target:    StreamTarget,
+					PerWorker: StreamPerWorker,
+					Requires:  reqs,
+					Run:       streamRun(name, k.name, int(chunk), tr),
+					Child:     SinkChild,
 				})
 			}
 		}
 	}
 	return specs
 }
+
+// A stream's set-up (a receiving helper, a connection) costs more than a
+// sample, and gigabytes per second settle within tens of milliseconds: a
+// worker takes several short samples. These are defaults: --time and
+// --per-worker apply to every benchmark when given.
+const (
+	StreamTarget    = 25 * time.Millisecond
+	StreamPerWorker = 4
+)
 
 func tcpDoc(kind string) string {
 	if kind != "tcp" {

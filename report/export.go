@@ -376,8 +376,8 @@ func CSV(w io.Writer, run *results.Run) error {
 func Markdown(w io.Writer, in Input) error {
 	r := in.Run
 	fmt.Fprintf(w, "### zbench run: %s\n\n", mdEscape(describe(in)))
-	fmt.Fprintf(w, "%d samples per benchmark, each %s; median ± 95%% CI, best = the best sample.\n\n",
-		r.Settings.Count, "~"+fmtDuration(r.Settings.SampleTargetNs))
+	fmt.Fprintf(w, "%d samples per benchmark, %s; median ± 95%% CI, best = the best sample.\n\n",
+		r.Settings.Count, sampleLength(&r.Settings))
 	runGrid(r).markdown(w)
 	return nil
 }

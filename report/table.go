@@ -25,8 +25,8 @@ func Table(w io.Writer, run *results.Run) error {
 	h := run.Host
 	fmt.Fprintf(w, "zbench %s  %s  %s  %s, %d CPUs  %s\n", run.Zbench.Version, h.Hostname, h.Kernel, h.CPUModel,
 		h.CPUsOnline, run.Started.UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(w, "%d samples per benchmark, each a fresh worker process of ~%s; median ± 95%% CI\n\n",
-		run.Settings.Count, fmtDuration(run.Settings.SampleTargetNs))
+	fmt.Fprintf(w, "%d samples per benchmark from fresh worker processes, %s; median ± 95%% CI\n\n",
+		run.Settings.Count, sampleLength(&run.Settings))
 
 	return runGrid(run).text(w)
 }
@@ -175,4 +175,13 @@ func fmtDuration(ns int64) string {
 		return strconv.FormatFloat(float64(ns)/1e6, 'g', 3, 64) + "ms"
 	}
 	return strconv.FormatFloat(float64(ns)/1e3, 'g', 3, 64) + "µs"
+}
+
+// sampleLength says how long samples were: the run's --time, or each
+// benchmark's own (recorded per result).
+func sampleLength(s *results.Settings) string {
+	if s.SampleTargetNs <= 0 {
+		return "each as long as its benchmark asks"
+	}
+	return "each ~" + fmtDuration(s.SampleTargetNs)
 }

@@ -72,7 +72,9 @@ type Result struct {
 	Samples    []float64 `json:"samples,omitempty"`
 	Iterations []int64   `json:"iterations,omitempty"`
 	Workers    int       `json:"workers,omitempty"`
-	CPU        int       `json:"cpu"` // CPU the measuring thread was pinned to, -1 if not pinned
+	// SampleTargetNs is the length each sample was calibrated to.
+	SampleTargetNs int64 `json:"sample_target_ns,omitempty"`
+	CPU            int   `json:"cpu"` // CPU the measuring thread was pinned to, -1 if not pinned
 
 	// Median with its confidence interval (golang.org/x/perf/benchmath,
 	// no distributional assumption). CILow/CIHigh are absent when there are

@@ -104,14 +104,16 @@ func sendSpecs() []bench.Spec {
 					reqs = append(reqs, peer.VethSupported)
 				}
 				specs = append(specs, bench.Spec{
-					Name:     name,
-					Doc:      doc,
-					Unit:     "B/s",
-					Default:  tr == peer.Loopback && size == 128<<10 && isDefault(m.name),
-					Pin:      true,
-					Requires: reqs,
-					Run:      sendRun(name, m, int(size), tr),
-					Child:    bw.SinkChild,
+					Name:      name,
+					Doc:       doc,
+					Unit:      "B/s",
+					Default:   tr == peer.Loopback && size == 128<<10 && isDefault(m.name),
+					Pin:       true,
+					Target:    bw.StreamTarget,
+					PerWorker: bw.StreamPerWorker,
+					Requires:  reqs,
+					Run:       sendRun(name, m, int(size), tr),
+					Child:     bw.SinkChild,
 				})
 			}
 		}
@@ -165,11 +167,13 @@ func responseSpecs() []bench.Spec {
 						"(each measuring thread's CPU time, user+system: softirq work run on its CPU while it was current "+
 						"included, work on other CPUs not), "+
 						"retransmits.", responseHeader, bench.FormatSize(file), m.doc),
-					Unit:     "op/s",
-					Pin:      true,
-					Requires: reqs,
-					Run:      responseRun(name, m.name, file, tr),
-					Child:    bw.SinkChild,
+					Unit:      "op/s",
+					Pin:       true,
+					Target:    bw.StreamTarget,
+					PerWorker: bw.StreamPerWorker,
+					Requires:  reqs,
+					Run:       responseRun(name, m.name, file, tr),
+					Child:     bw.SinkChild,
 				})
 			}
 		}

@@ -45,12 +45,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := newFlagSet("run", "run [flags] [PATTERN...]", stderr)
 	fs.IntVar(&o.count, "count", 10, "samples per benchmark")
-	fs.BoolVar(&o.quick, "quick", false, "smoke run: 3 samples of 10ms each (seconds for the whole suite)")
+	fs.BoolVar(&o.quick, "quick", false, "smoke run: 3 samples of 10ms from one worker per benchmark (seconds for the whole suite)")
 	fs.StringVar(&o.out, "out", "", "run record path (default zbench-results/HOST-UTCTIME.json)")
 	fs.BoolVar(&o.json, "json", false, "print the run record to stdout instead of the table (the file is still written)")
-	fs.DurationVar(&o.target, "time", 100*time.Millisecond, "length of one sample")
+	fs.DurationVar(&o.target, "time", 0, "length of one sample, for every benchmark (default: each benchmark's own, 100ms unless it says)")
 	fs.IntVar(&o.cpu, "cpu", -1, "CPU for pinned benchmarks (-1: the last CPU this process may use)")
-	fs.IntVar(&o.perWork, "per-worker", 1, "samples taken by one worker process")
+	fs.IntVar(&o.perWork, "per-worker", 0, "samples taken by one worker process, for every benchmark (default: each benchmark's own, 1 unless it says)")
 	fs.BoolVar(&o.verify, "verify", false, "benchmarks that move bytes check every byte they receive (slower; for testing)")
 	fs.StringVar(&o.transport, "transport", peer.Loopback, "where network benchmarks run: loopback, veth (two network namespaces made for the run; needs root), or peer (a zbench serve at --peer)")
 	fs.StringVar(&o.peerAddr, "peer", "", "HOST:PORT of the zbench serve for --transport peer")
@@ -71,6 +71,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 		if !set["time"] {
 			o.target = 10 * time.Millisecond
+		}
+		// A smoke run checks that everything runs, not how precisely:
+		// one worker per benchmark.
+		if !set["per-worker"] {
+			o.perWork = o.count
 		}
 	}
 	if err := o.validate(); err != nil {
@@ -225,9 +230,9 @@ func (o *runOptions) validate() error {
 	switch {
 	case o.count < 1 || o.count > 10000:
 		return fmt.Errorf("--count %d: want 1 to 10000 samples", o.count)
-	case o.target < time.Millisecond || o.target > time.Minute:
+	case o.target != 0 && (o.target < time.Millisecond || o.target > time.Minute):
 		return fmt.Errorf("--time %v: want 1ms to 1m per sample", o.target)
-	case o.perWork < 1 || o.perWork > o.count:
+	case o.perWork < 0 || o.perWork > o.count:
 		return fmt.Errorf("--per-worker %d: want 1 to --count (%d)", o.perWork, o.count)
 	case o.cpu < -1:
 		return fmt.Errorf("--cpu %d: want a CPU number, or -1", o.cpu)
