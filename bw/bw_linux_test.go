@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"zbench/bench"
+	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
 )
@@ -127,7 +128,7 @@ func TestSinkCatchesCorruption(t *testing.T) {
 			if i == 2 {
 				buf[1234] ^= 0x40
 			}
-			if err := WriteAll(s.Fd, buf); err != nil {
+			if err := sys.WriteAll(s.Fd, buf); err != nil {
 				break
 			}
 		}

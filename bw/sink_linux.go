@@ -185,7 +185,7 @@ func (s *Stream) Close() error {
 // arrives, then blocks reading.
 func (s *Stream) Expect(j Job) error {
 	j.encode(&s.msg)
-	if err := WriteAll(s.ctl, s.msg[:]); err != nil {
+	if err := sys.WriteAll(s.ctl, s.msg[:]); err != nil {
 		return fmt.Errorf("sending the job to the receiver: %w", err)
 	}
 	return nil
@@ -207,7 +207,7 @@ func (s *Stream) Report() (Report, error) {
 }
 
 func (s *Stream) readMsg() (Report, uint64, error) {
-	if _, err := ReadFull(s.rep, s.msg[:]); err != nil {
+	if _, err := sys.ReadFull(s.rep, s.msg[:]); err != nil {
 		if errors.Is(err, io.EOF) {
 			return Report{}, 0, errors.New("the receiver exited without a report")
 		}
@@ -358,7 +358,7 @@ func SinkChild(args []string) error {
 	k.buf = make([]byte, readSize)
 	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
 	for {
-		if _, err := ReadFull(k.ctl, k.msg[:]); err != nil {
+		if _, err := sys.ReadFull(k.ctl, k.msg[:]); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil // the sender is done
 			}
@@ -408,7 +408,7 @@ func (k *sink) accept(netns, addr string) (int, error) {
 		return -1, err
 	}
 	Report{Bytes: int64(sa.(*unix.SockaddrInet4).Port)}.encode(&k.msg, statusHello)
-	if err := WriteAll(k.rep, k.msg[:]); err != nil {
+	if err := sys.WriteAll(k.rep, k.msg[:]); err != nil {
 		return -1, err
 	}
 	fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
@@ -425,7 +425,7 @@ func (k *sink) accept(netns, addr string) (int, error) {
 
 func (k *sink) fail(err error) {
 	Report{Err: err.Error()}.encode(&k.msg, statusFailed)
-	WriteAll(k.rep, k.msg[:])
+	sys.WriteAll(k.rep, k.msg[:])
 }
 
 // run reads one phase. The CPU readings bracket exactly the reads: the job
@@ -457,7 +457,7 @@ func (k *sink) run(j Job) error {
 	}
 	r.CPU = cpu1 - cpu0
 	r.encode(&k.msg, statusOK)
-	return WriteAll(k.rep, k.msg[:])
+	return sys.WriteAll(k.rep, k.msg[:])
 }
 
 func (k *sink) stream(j Job) (Report, error) {
@@ -500,10 +500,10 @@ func (k *sink) responses(j Job) (Report, error) {
 	for i := range j.Responses {
 		seq := j.FirstSeq + i
 		req[0] = byte(seq)
-		if err := WriteAll(k.fd, req[:]); err != nil {
+		if err := sys.WriteAll(k.fd, req[:]); err != nil {
 			return r, fmt.Errorf("request %d: %w", seq, err)
 		}
-		if _, err := ReadFull(k.fd, resp); err != nil {
+		if _, err := sys.ReadFull(k.fd, resp); err != nil {
 			return r, fmt.Errorf("response %d: %w", seq, err)
 		}
 		if j.Verify {
@@ -515,45 +515,6 @@ func (k *sink) responses(j Job) (Report, error) {
 		r.Bytes += size
 	}
 	return r, nil
-}
-
-// WriteAll writes p to a blocking descriptor with raw system calls, across
-// short writes.
-func WriteAll(fd int, p []byte) error {
-	for len(p) > 0 {
-		n, _, e := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			return fmt.Errorf("write: %w", e)
-		}
-		p = p[n:]
-	}
-	return nil
-}
-
-// ReadFull reads len(p) bytes from a blocking descriptor, across short
-// reads; io.EOF when the other end closed before the first byte.
-func ReadFull(fd int, p []byte) (int, error) {
-	got := 0
-	for got < len(p) {
-		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[got])), uintptr(len(p)-got))
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			return got, fmt.Errorf("read: %w", e)
-		}
-		if n == 0 {
-			if got == 0 {
-				return 0, io.EOF
-			}
-			return got, io.ErrUnexpectedEOF
-		}
-		got += int(n)
-	}
-	return got, nil
 }
 
 // Buffer is page-aligned anonymous memory, every page faulted in for

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
+	"zbench/internal/sys"
 	"zbench/peer"
 )
 
@@ -95,7 +96,7 @@ func (st *streamState) send(n int64) error {
 		if st.verify {
 			st.pat.Fill(st.buf, st.off)
 		}
-		if err := WriteAll(st.s.Fd, st.buf); err != nil {
+		if err := sys.WriteAll(st.s.Fd, st.buf); err != nil {
 			return st.s.Why(err)
 		}
 		st.off += int64(st.chunk)

@@ -182,7 +182,7 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 		return nil, err
 	}
 	var port [2]byte
-	_, err := readFull(ready[0], port[:])
+	_, err := sys.ReadFull(ready[0], port[:])
 	unix.Close(ready[0])
 	if err != nil {
 		c.close()
@@ -321,10 +321,10 @@ func pingPong(b *bench.B, c *conn, kind string, size int) error {
 }
 
 func exchangeStream(c *conn, req, resp []byte) error {
-	if err := writeAll(c.wfd, req); err != nil {
+	if err := sys.WriteAll(c.wfd, req); err != nil {
 		return err
 	}
-	_, err := readFull(c.rfd, resp)
+	_, err := sys.ReadFull(c.rfd, resp)
 	return err
 }
 
@@ -408,43 +408,6 @@ func reportPercentiles(b *bench.B, lats []int64) {
 	}
 }
 
-func writeAll(fd int, p []byte) error {
-	for len(p) > 0 {
-		n, _, e := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			return fmt.Errorf("write: %v", e)
-		}
-		p = p[n:]
-	}
-	return nil
-}
-
-// readFull reads len(p) bytes, across short reads; io.EOF when the other end
-// closed before the first byte.
-func readFull(fd int, p []byte) (int, error) {
-	got := 0
-	for got < len(p) {
-		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[got])), uintptr(len(p)-got))
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			return got, fmt.Errorf("read: %v", e)
-		}
-		if n == 0 {
-			if got == 0 {
-				return 0, io.EOF
-			}
-			return got, io.ErrUnexpectedEOF
-		}
-		got += int(n)
-	}
-	return got, nil
-}
-
 // rttChild is the helper process: pinned as the benchmark asks, in the
 // server's namespace, echoing (or accepting) on raw blocking descriptors
 // until the client goes away or the worker stops it.
@@ -509,7 +472,7 @@ func rttChild(kind string, size int64) func(args []string) error {
 		}
 		var port [2]byte
 		binary.BigEndian.PutUint16(port[:], uint16(sa.(*unix.SockaddrInet4).Port))
-		if err := writeAll(3, port[:]); err != nil {
+		if err := sys.WriteAll(3, port[:]); err != nil {
 			return err
 		}
 		unix.Close(3)
@@ -548,13 +511,13 @@ func rttChild(kind string, size int64) func(args []string) error {
 
 func echoStream(rfd, wfd int, buf []byte) error {
 	for {
-		if _, err := readFull(rfd, buf); err != nil {
+		if _, err := sys.ReadFull(rfd, buf); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return err
 		}
-		if err := writeAll(wfd, buf); err != nil {
+		if err := sys.WriteAll(wfd, buf); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"zbench/bench"
 	"zbench/bw"
+	"zbench/internal/sys"
 	"zbench/peer"
 )
 
@@ -86,7 +87,7 @@ func newResponseState(name, method string, file int64, transport string, sinkCPU
 func (st *responseState) serve(n int64) error {
 	for range n {
 		seq := st.job.FirstSeq
-		if _, err := bw.ReadFull(st.s.Fd, st.req[:]); err != nil {
+		if _, err := sys.ReadFull(st.s.Fd, st.req[:]); err != nil {
 			return st.s.Why(fmt.Errorf("request %d: %w", seq, err))
 		}
 		if st.req[0] != byte(seq) {
@@ -188,7 +189,7 @@ func newResponder(method string, fd int, f *os.File, hdr, size int64) (*responde
 func (r *responder) respond() error {
 	switch r.method {
 	case "write+sendfile":
-		if err := bw.WriteAll(r.fd, r.hdr); err != nil {
+		if err := sys.WriteAll(r.fd, r.hdr); err != nil {
 			return err
 		}
 		return sendfileAll(r.fd, r.file, &r.off, r.size)
@@ -196,7 +197,7 @@ func (r *responder) respond() error {
 		if err := r.cork(&r.one); err != nil {
 			return err
 		}
-		if err := bw.WriteAll(r.fd, r.hdr); err != nil {
+		if err := sys.WriteAll(r.fd, r.hdr); err != nil {
 			return err
 		}
 		if err := sendfileAll(r.fd, r.file, &r.off, r.size); err != nil {
@@ -220,7 +221,7 @@ func (r *responder) respond() error {
 	case "copy":
 		copy(r.buf, r.hdr)
 		copy(r.buf[len(r.hdr):], r.fileMap)
-		return bw.WriteAll(r.fd, r.buf)
+		return sys.WriteAll(r.fd, r.buf)
 	}
 	return fmt.Errorf("no response method %q", r.method)
 }

@@ -283,7 +283,7 @@ func (w *writeSender) chunk(off int64) error {
 	if w.verify {
 		w.pat.Fill(w.buf, off)
 	}
-	return bw.WriteAll(w.fd, w.buf)
+	return sys.WriteAll(w.fd, w.buf)
 }
 
 func (w *writeSender) close() { unix.Munmap(w.buf) }
@@ -314,7 +314,7 @@ func (r *readWriteSender) chunk(int64) error {
 		}
 		got += int(n)
 	}
-	return bw.WriteAll(r.fd, r.buf)
+	return sys.WriteAll(r.fd, r.buf)
 }
 
 func (r *readWriteSender) close() { unix.Munmap(r.buf) }
@@ -334,7 +334,7 @@ func newMmapWrite(env *sendEnv) (sender, error) {
 	return &mmapWriteSender{fd: env.fd, m: m}, nil
 }
 
-func (w *mmapWriteSender) chunk(int64) error { return bw.WriteAll(w.fd, w.m) }
+func (w *mmapWriteSender) chunk(int64) error { return sys.WriteAll(w.fd, w.m) }
 func (w *mmapWriteSender) close()            { unix.Munmap(w.m) }
 
 // sendfile(2) of the whole file.

@@ -10,6 +10,7 @@ import (
 
 	"zbench/bench"
 	"zbench/bw"
+	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
 )
@@ -70,7 +71,7 @@ func (c *corruptSender) chunk(off int64) error {
 	if at := corruptAt - off; at >= 0 && at < int64(len(c.buf)) {
 		c.buf[at] ^= 0x20
 	}
-	return bw.WriteAll(c.fd, c.buf)
+	return sys.WriteAll(c.fd, c.buf)
 }
 
 func runSpecs(t *testing.T, env []string, verify bool, names ...string) []results.Result {
