@@ -56,3 +56,20 @@ func selfExe() string {
 	}
 	return "/proc/self/exe"
 }
+
+// Serve runs args (a process's arguments after its name) as a worker or a
+// helper of specs when they ask for one, and returns the exit status and
+// true; otherwise 0 and false. It lets any binary that holds specs, zbench
+// or a family's test binary, be re-executed as its own worker.
+func Serve(specs []Spec, args []string) (int, bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	switch args[0] {
+	case WorkerCommand:
+		return ServeWorker(specs, args[1:]), true
+	case ChildCommand:
+		return ServeChild(specs, args[1:]), true
+	}
+	return 0, false
+}

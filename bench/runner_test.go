@@ -16,11 +16,8 @@ import (
 // The test binary doubles as the worker: the runner re-executes it with
 // WorkerCommand, as zbench re-executes itself.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
-		os.Exit(ServeWorker(testSpecs(), os.Args[2:]))
-	}
-	if len(os.Args) > 1 && os.Args[1] == ChildCommand {
-		os.Exit(ServeChild(testSpecs(), os.Args[2:]))
+	if code, ok := Serve(testSpecs(), os.Args[1:]); ok {
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

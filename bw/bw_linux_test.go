@@ -18,13 +18,8 @@ import (
 // The test binary is zbench for this family: worker and helper processes
 // re-execute it.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case bench.WorkerCommand:
-			os.Exit(bench.ServeWorker(Specs(), os.Args[2:]))
-		case bench.ChildCommand:
-			os.Exit(bench.ServeChild(Specs(), os.Args[2:]))
-		}
+	if code, ok := bench.Serve(Specs(), os.Args[1:]); ok {
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

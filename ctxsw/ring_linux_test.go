@@ -20,11 +20,8 @@ import (
 // The test binary doubles as zbench: the runner re-executes it as a worker,
 // and rings re-execute it as their helper processes.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == bench.WorkerCommand {
-		os.Exit(bench.ServeWorker(Specs(), os.Args[2:]))
-	}
-	if len(os.Args) > 1 && os.Args[1] == bench.ChildCommand {
-		os.Exit(bench.ServeChild(Specs(), os.Args[2:]))
+	if code, ok := bench.Serve(Specs(), os.Args[1:]); ok {
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"zbench/bench"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -40,11 +42,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	// The hidden sub-commands: zbench re-executed as a worker or helper.
+	if code, ok := bench.Serve(registry(), args); ok {
+		return code
+	}
 	switch cmd, rest := args[0], args[1:]; cmd {
-	case workerCommand:
-		return serveWorker(rest)
-	case childCommand:
-		return serveChild(rest)
 	case "run":
 		return cmdRun(rest, stdout, stderr)
 	case "list":

@@ -21,7 +21,3 @@ func registry() []bench.Spec {
 	specs = append(specs, bw.Specs()...)
 	return append(specs, zerocopy.Specs()...)
 }
-
-func serveWorker(args []string) int { return bench.ServeWorker(registry(), args) }
-
-func serveChild(args []string) int { return bench.ServeChild(registry(), args) }
