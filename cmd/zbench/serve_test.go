@@ -140,19 +140,12 @@ func TestServerDiesMidRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no record: %v", err)
 	}
-	errored, measured := 0, 0
-	for _, r := range rec.Results {
-		if r.Error != "" {
-			errored++
-		}
-		if len(r.Samples) > 0 {
-			measured++
-		}
-	}
+	// Every benchmark lost its server: each is an error, keeping whatever
+	// samples it took before (how many depends on how busy the machine is).
 	for _, r := range rec.Results {
 		t.Logf("%s: %d samples, error %q", r.Name, len(r.Samples), r.Error)
-	}
-	if errored == 0 || measured == 0 {
-		t.Errorf("%d errored and %d measured: want samples from before the kill and errors after", errored, measured)
+		if r.Error == "" {
+			t.Errorf("%s: no error, though the server died mid-run", r.Name)
+		}
 	}
 }
