@@ -50,7 +50,7 @@ func streamSpecs() []bench.Spec {
 	for _, k := range streamKinds {
 		transports := []string{""}
 		if k.name == "tcp" {
-			transports = peer.Transports
+			transports = peer.AllTransports
 		}
 		for _, tr := range transports {
 			for _, chunk := range chunkSizes {
@@ -58,9 +58,7 @@ func streamSpecs() []bench.Spec {
 				var reqs []func() error
 				if tr != "" {
 					name += "/transport=" + tr
-					if tr == peer.Veth {
-						reqs = append(reqs, peer.VethSupported)
-					}
+					reqs = append(reqs, peer.Requires(tr)...)
 				}
 				specs = append(specs, bench.Spec{
 					Name: name,

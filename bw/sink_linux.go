@@ -39,6 +39,7 @@ type Stream struct {
 	flag     [2]int32 // TCP_NODELAY values 0, 1, for Push
 	ctl, rep int      // control pipe to the sink, report pipe from it
 	helper   *exec.Cmd
+	remote   *peer.Session // transport=peer: the sink runs on a zbench serve
 	msg      [msgSize]byte
 
 	// Readings at the edges of the timed region.
@@ -52,10 +53,14 @@ type Stream struct {
 // namespace and sends its port back, the start barrier; the sender's socket
 // is made in the client's namespace.
 func Dial(spec string, l Link) (s *Stream, err error) {
+	if l.Transport.Name == peer.Remote {
+		return dialRemote(spec, l)
+	}
 	s = &Stream{Fd: -1, ctl: -1, rep: -1}
+	st := s // error returns clear s; the clean-up needs the stream
 	defer func() {
 		if err != nil {
-			s.Close()
+			st.Close()
 		}
 	}()
 	var ctl, rep [2]int
@@ -119,6 +124,44 @@ func Dial(spec string, l Link) (s *Stream, err error) {
 	return s, nil
 }
 
+// dialRemote starts the sink on the zbench serve at l.Transport.Server: the
+// server runs the same SinkChild, listening on its own address, and carries
+// the sink's request and report pipes over the control session, so the rest
+// of the stream is the same as locally.
+func dialRemote(spec string, l Link) (s *Stream, err error) {
+	if l.Kind != "tcp" {
+		return nil, fmt.Errorf("a %s stream cannot cross hosts", l.Kind)
+	}
+	s = &Stream{Fd: -1, ctl: -1, rep: -1, tcp: true}
+	st := s // error returns clear s; the clean-up needs the stream
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	if s.remote, err = peer.Dial(l.Transport.Server, l.Transport.Token); err != nil {
+		return nil, err
+	}
+	if _, err = s.remote.Start(spec, l.ReadSize); err != nil {
+		return nil, err
+	}
+	if s.ctl, s.rep, err = s.remote.Relay(); err != nil {
+		return nil, err
+	}
+	hello, status, err := s.readMsg()
+	if err != nil {
+		return nil, fmt.Errorf("remote receiver did not become ready: %w", err)
+	}
+	if status != statusHello {
+		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
+	}
+	server := netip.AddrPortFrom(s.remote.Data.Addr(), uint16(hello.Bytes))
+	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 func closeAll(fds []int) {
 	for _, fd := range fds {
 		unix.Close(fd)
@@ -176,6 +219,13 @@ func (s *Stream) Close() error {
 		s.helper.Process.Kill()
 		s.helper.Wait()
 		s.helper = nil
+	}
+	if s.remote != nil {
+		// The request pipe is closed above, so the relay has sent all;
+		// stop the remote sink in order. A server that died has already
+		// failed the benchmark on the data path.
+		s.remote.Stop()
+		s.remote = nil
 	}
 	return nil
 }

@@ -114,12 +114,7 @@ func placementRequires(cpu, transport string) []func() error {
 	if cpu == "spread" {
 		reqs = append(reqs, twoCPUs)
 	}
-	switch transport {
-	case peer.Veth:
-		reqs = append(reqs, peer.VethSupported)
-	case peer.Remote:
-		reqs = append(reqs, remoteSetUp)
-	}
+	reqs = append(reqs, peer.Requires(transport)...)
 	return reqs
 }
 
@@ -132,23 +127,4 @@ func twoCPUs() error {
 		return fmt.Errorf("%w: only %d CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported, len(cpus))
 	}
 	return nil
-}
-
-func remoteSetUp() error {
-	if _, err := peer.Lookup(peer.Remote); err != nil {
-		return fmt.Errorf("%w: %v", bench.ErrNotSupported, err)
-	}
-	return nil
-}
-
-// IsRemote reports whether spec can run against a remote zbench serve: a
-// network round trip declared for transport=peer. The server runs only
-// these.
-func IsRemote(s *bench.Spec) bool {
-	for _, p := range s.Params() {
-		if p[0] == "transport" && p[1] == peer.Remote {
-			return s.Child != nil
-		}
-	}
-	return false
 }

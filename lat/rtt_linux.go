@@ -156,7 +156,7 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 			return nil, err
 		}
 		c.session = s
-		if c.server, err = s.Start(name); err != nil {
+		if c.server, err = s.Start(name, 0); err != nil {
 			c.close()
 			return nil, err
 		}

@@ -1,9 +1,13 @@
 package peer
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -15,6 +19,17 @@ type Session struct {
 	Hello *Msg
 	// Data is where the remote end listens.
 	Data netip.AddrPort
+
+	// A relayed helper's pipes (see Relay).
+	relaying bool
+	wmu      sync.Mutex     // writes come from the request pump and Stop
+	pumped   sync.WaitGroup // the request pump, done when the caller closes its end
+	ended    chan relayEnd  // the last message the report pump read
+}
+
+type relayEnd struct {
+	msg *Msg
+	err error
 }
 
 // ControlTimeout bounds every control exchange, so that a dead or silent
@@ -76,9 +91,10 @@ func (s *Session) handshake(token []byte) error {
 	return err
 }
 
-// Start asks for bench's remote end and returns where it listens.
-func (s *Session) Start(bench string) (netip.AddrPort, error) {
-	r, err := s.exchange(&Msg{Type: TypeStart, Bench: bench}, TypeReady)
+// Start asks for bench's remote end, with a receive buffer of readSize
+// bytes for streams (0 otherwise), and returns where it listens.
+func (s *Session) Start(bench string, readSize int) (netip.AddrPort, error) {
+	r, err := s.exchange(&Msg{Type: TypeStart, Bench: bench, ReadSize: readSize}, TypeReady)
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("peer %s: starting the remote end: %w", s.conn.RemoteAddr(), err)
 	}
@@ -90,9 +106,73 @@ func (s *Session) Start(bench string) (netip.AddrPort, error) {
 	return s.Data, nil
 }
 
+// Relay carries the remote helper's two pipes over the session and returns
+// this side's ends as blocking descriptors: requests written to req reach
+// the helper's fd 3, what it writes on its fd 4 is read from rep. The caller
+// owns both descriptors and must close req before Stop.
+func (s *Session) Relay() (req, rep int, err error) {
+	reqP, err := cloexecPipe()
+	if err != nil {
+		return -1, -1, err
+	}
+	repP, err := cloexecPipe()
+	if err != nil {
+		syscall.Close(reqP[0])
+		syscall.Close(reqP[1])
+		return -1, -1, err
+	}
+	reqIn, repOut := os.NewFile(uintptr(reqP[0]), "relay-req"), os.NewFile(uintptr(repP[1]), "relay-rep")
+	s.relaying, s.ended = true, make(chan relayEnd, 1)
+	// The control connection idles while a benchmark runs: no deadline
+	// until Stop. A server that dies resets it, which ends the pumps.
+	s.conn.SetDeadline(time.Time{})
+	s.pumped.Add(1)
+	go func() {
+		defer s.pumped.Done()
+		defer reqIn.Close()
+		buf := make([]byte, 4096)
+		for {
+			n, err := reqIn.Read(buf)
+			if n > 0 && s.send(&Msg{Type: TypeData, Data: append([]byte(nil), buf[:n]...)}) != nil {
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer repOut.Close()
+		for {
+			m, err := ReadMsg(s.conn)
+			switch {
+			case err != nil:
+				s.ended <- relayEnd{err: err}
+				return
+			case m.Type == TypeData:
+				repOut.Write(m.Data)
+			default:
+				s.ended <- relayEnd{msg: m}
+				return
+			}
+		}
+	}()
+	return reqP[1], repP[0], nil
+}
+
+func (s *Session) send(m *Msg) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.conn.SetWriteDeadline(time.Now().Add(ControlTimeout))
+	return WriteMsg(s.conn, m)
+}
+
 // Stop ends the remote end and returns its measurements.
 func (s *Session) Stop() (map[string]float64, error) {
 	defer s.conn.Close()
+	if s.relaying {
+		return s.stopRelay()
+	}
 	r, err := s.exchange(&Msg{Type: TypeStop}, TypeDone)
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
@@ -111,4 +191,42 @@ func (s *Session) LocalAddr() netip.Addr {
 		return netip.Addr{}
 	}
 	return ap.Addr().Unmap()
+}
+
+func (s *Session) stopRelay() (map[string]float64, error) {
+	s.pumped.Wait() // every request sent
+	fail := func(err error) (map[string]float64, error) {
+		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
+	}
+	if err := s.send(&Msg{Type: TypeStop}); err != nil {
+		return fail(err)
+	}
+	select {
+	case e := <-s.ended:
+		switch {
+		case e.err != nil:
+			return fail(e.err)
+		case e.msg.Err != "":
+			return fail(fmt.Errorf("server: %s", e.msg.Err))
+		case e.msg.Type != TypeDone:
+			return fail(fmt.Errorf("server sent %q, want %q", e.msg.Type, TypeDone))
+		}
+		return e.msg.Metrics, nil
+	case <-time.After(ControlTimeout):
+		return fail(errors.New("no answer"))
+	}
+}
+
+// cloexecPipe is a blocking pipe closed on exec, made under ForkLock so that
+// no concurrent exec inherits it in between (as package os does).
+func cloexecPipe() ([2]int, error) {
+	var p [2]int
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	if err := syscall.Pipe(p[:]); err != nil {
+		return p, err
+	}
+	syscall.CloseOnExec(p[0])
+	syscall.CloseOnExec(p[1])
+	return p, nil
 }

@@ -28,6 +28,8 @@ import (
 const (
 	Proto    = 1
 	MaxFrame = 64 << 10
+	// MaxReadSize bounds the receive buffer a client may ask for.
+	MaxReadSize = 16 << 20
 )
 
 // Message types.
@@ -39,6 +41,10 @@ const (
 	TypeReady  = "ready"
 	TypeStop   = "stop"
 	TypeDone   = "done"
+	// TypeData carries bytes of a relayed helper's pipes: from the client
+	// to the helper's requests (fd 3), from the helper's reports (fd 4) to
+	// the client, between ready and stop.
+	TypeData = "data"
 )
 
 // Msg is every control message; Type says which fields mean something.
@@ -61,6 +67,12 @@ type Msg struct {
 
 	// start
 	Bench string `json:"bench,omitempty"` // a benchmark name, transport=peer
+	// ReadSize is the remote end's receive buffer, for streams; the server
+	// bounds it.
+	ReadSize int `json:"read_size,omitempty"`
+
+	// data
+	Data []byte `json:"data,omitempty"`
 
 	// ready
 	Port int `json:"port,omitempty"`
@@ -112,12 +124,15 @@ func DecodeMsg(body []byte) (*Msg, error) {
 		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
 	}
 	switch m.Type {
-	case TypeHello, TypeAuth, TypeResult, TypeStart, TypeReady, TypeStop, TypeDone:
+	case TypeHello, TypeAuth, TypeResult, TypeStart, TypeReady, TypeStop, TypeDone, TypeData:
 	default:
 		return nil, fmt.Errorf("%w: unknown message type %q", ErrFrame, m.Type)
 	}
 	if m.Port < 0 || m.Port > 65535 {
 		return nil, fmt.Errorf("%w: port %d", ErrFrame, m.Port)
+	}
+	if m.ReadSize < 0 || m.ReadSize > MaxReadSize {
+		return nil, fmt.Errorf("%w: read size %d, limit %d", ErrFrame, m.ReadSize, MaxReadSize)
 	}
 	if len(m.Bench) > 256 {
 		return nil, fmt.Errorf("%w: benchmark name of %d bytes", ErrFrame, len(m.Bench))

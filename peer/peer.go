@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"zbench/internal/host"
+	"zbench/internal/sys"
 )
 
 // Transport names.
@@ -164,4 +165,23 @@ func LocalNIC(netns string, local netip.Addr) (host.NIC, error) {
 	}()
 	r := <-c
 	return r.nic, r.err
+}
+
+// Requires are the prerequisites of a benchmark declared for transport:
+// root and iproute2 for veth, a server set up by the command for peer.
+func Requires(transport string) []func() error {
+	switch transport {
+	case Veth:
+		return []func() error{VethSupported}
+	case Remote:
+		return []func() error{remoteSetUp}
+	}
+	return nil
+}
+
+func remoteSetUp() error {
+	if _, err := Lookup(Remote); err != nil {
+		return fmt.Errorf("%w: %v", sys.ErrNotSupported, err)
+	}
+	return nil
 }

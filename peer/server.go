@@ -24,6 +24,15 @@ type RemoteEnd interface {
 	Stop() (map[string]float64, error)
 }
 
+// Relayed is a RemoteEnd whose helper talks to its worker over two pipes,
+// which the session carries: what the client sends goes to ToHelper (the
+// helper's fd 3), what the helper writes on FromHelper (its fd 4) goes to
+// the client.
+type Relayed interface {
+	RemoteEnd
+	Pipes() (toHelper goio.WriteCloser, fromHelper goio.Reader)
+}
+
 // ServerConfig is `zbench serve`'s policy.
 type ServerConfig struct {
 	// Token, when set, must be proven by every client (HMAC over a nonce).
@@ -44,7 +53,7 @@ type ServerConfig struct {
 	Env json.RawMessage
 	// Start starts the remote end of bench for a client at peer, listening
 	// on this host's address local. It refuses benchmarks it does not know.
-	Start func(bench string, local, peer netip.Addr) (RemoteEnd, error)
+	Start func(bench string, readSize int, local, peer netip.Addr) (RemoteEnd, error)
 	// Logf reports sessions; nil is silent.
 	Logf func(format string, args ...any)
 }
@@ -174,7 +183,7 @@ func session(ctx context.Context, conn net.Conn, cfg *ServerConfig) error {
 	if start.Type != TypeStart {
 		return fail("expected start, got %q", start.Type)
 	}
-	end, err := cfg.Start(start.Bench, local, peer)
+	end, err := cfg.Start(start.Bench, start.ReadSize, local, peer)
 	if err != nil {
 		return fail("%s: %v", start.Bench, err)
 	}
@@ -196,6 +205,9 @@ func session(ctx context.Context, conn net.Conn, cfg *ServerConfig) error {
 	conn.SetDeadline(time.Now().Add(cfg.maxDuration()))
 	unblock := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer unblock()
+	if rel, ok := end.(Relayed); ok {
+		return relay(conn, rel, start.Bench, stopEnd, cfg)
+	}
 	msg, err := ReadMsg(conn)
 	if err != nil {
 		return fmt.Errorf("%s: %w", start.Bench, err)
@@ -208,4 +220,52 @@ func session(ctx context.Context, conn net.Conn, cfg *ServerConfig) error {
 		return fail("%s: %v", start.Bench, err)
 	}
 	return send(&Msg{Type: TypeDone, Metrics: metrics})
+}
+
+// relay carries a relayed helper's pipes until the client says stop. Writes
+// to the connection come from two goroutines, so they take turns.
+func relay(conn net.Conn, rel Relayed, bench string, stopEnd func() (map[string]float64, error), cfg *ServerConfig) error {
+	toHelper, fromHelper := rel.Pipes()
+	var mu sync.Mutex
+	send := func(m *Msg) error {
+		mu.Lock()
+		defer mu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(cfg.ioTimeout()))
+		return WriteMsg(conn, m)
+	}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := fromHelper.Read(buf)
+			if n > 0 && send(&Msg{Type: TypeData, Data: append([]byte(nil), buf[:n]...)}) != nil {
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		m, err := ReadMsg(conn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", bench, err)
+		}
+		switch m.Type {
+		case TypeData:
+			if _, err := toHelper.Write(m.Data); err != nil {
+				return fmt.Errorf("%s: to the helper: %w", bench, err)
+			}
+		case TypeStop:
+			toHelper.Close()
+			metrics, err := stopEnd()
+			if err != nil {
+				send(&Msg{Type: TypeResult, Err: err.Error()})
+				return err
+			}
+			return send(&Msg{Type: TypeDone, Metrics: metrics})
+		default:
+			send(&Msg{Type: TypeResult, Err: fmt.Sprintf("expected data or stop, got %q", m.Type)})
+			return fmt.Errorf("%s: unexpected %q", bench, m.Type)
+		}
+	}
 }

@@ -29,7 +29,7 @@ func (e *echoEnd) Stop() (map[string]float64, error) {
 	return map[string]float64{"stopped": 1}, nil
 }
 
-func startEcho(bench string, local, peer netip.Addr) (RemoteEnd, error) {
+func startEcho(bench string, _ int, local, peer netip.Addr) (RemoteEnd, error) {
 	if bench != "lat/tcp/size=1B/cpu=free/transport=peer" {
 		return nil, fmt.Errorf("not a benchmark this server runs")
 	}
@@ -86,7 +86,7 @@ func TestSession(t *testing.T) {
 	if !strings.Contains(string(s.Hello.Env), "far") {
 		t.Errorf("hello carries no environment: %s", s.Hello.Env)
 	}
-	data, err := s.Start(benchName)
+	data, err := s.Start(benchName, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestSession(t *testing.T) {
 	} {
 		s, err := Dial(addr, tc.token)
 		if err == nil {
-			_, err = s.Start(tc.bench)
+			_, err = s.Start(tc.bench, 0)
 			s.Close()
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -132,7 +132,7 @@ func TestBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Start(benchName); err != nil {
+	if _, err := s.Start(benchName, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Dial(addr, nil); err == nil || !strings.Contains(err.Error(), "busy") {
@@ -221,7 +221,7 @@ func TestHostileClients(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after %d hostile clients: %v", n, err)
 	}
-	if _, err := s.Start(benchName); err != nil {
+	if _, err := s.Start(benchName, 0); err != nil {
 		t.Fatal(err)
 	}
 	s.Stop()

@@ -88,7 +88,7 @@ const zcNote = " copied-fraction is the share of completed bytes the kernel flag
 func sendSpecs() []bench.Spec {
 	var specs []bench.Spec
 	for _, m := range sendMethods {
-		for _, tr := range peer.Transports {
+		for _, tr := range peer.AllTransports {
 			for _, size := range sendSizes {
 				name := fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, bench.FormatSize(size), tr)
 				doc := fmt.Sprintf("one-way TCP stream of %s send calls, %s. The receiver, a helper process on another "+
@@ -100,9 +100,7 @@ func sendSpecs() []bench.Spec {
 					doc += zcNote
 				}
 				reqs := append([]func() error(nil), m.reqs...)
-				if tr == peer.Veth {
-					reqs = append(reqs, peer.VethSupported)
-				}
+				reqs = append(reqs, peer.Requires(tr)...)
 				specs = append(specs, bench.Spec{
 					Name:      name,
 					Doc:       doc,
@@ -150,13 +148,11 @@ var responseMethods = []responseMethod{
 func responseSpecs() []bench.Spec {
 	var specs []bench.Spec
 	for _, m := range responseMethods {
-		for _, tr := range peer.Transports {
+		for _, tr := range peer.AllTransports {
 			for _, file := range responseFiles {
 				name := fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, bench.FormatSize(file), tr)
 				var reqs []func() error
-				if tr == peer.Veth {
-					reqs = append(reqs, peer.VethSupported)
-				}
+				reqs = append(reqs, peer.Requires(tr)...)
 				specs = append(specs, bench.Spec{
 					Name: name,
 					Doc: fmt.Sprintf("a %d-byte header and a %s file (in the page cache) per request, over TCP with "+

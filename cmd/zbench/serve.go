@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,7 +22,6 @@ import (
 	"zbench/bench"
 	"zbench/internal/host"
 	"zbench/internal/sys"
-	"zbench/lat"
 	"zbench/peer"
 )
 
@@ -102,18 +102,30 @@ func (e *remoteEnd) Stop() (map[string]float64, error) {
 	return nil, nil
 }
 
-// startRemoteEnd runs the helper of a network benchmark declared for
-// transport=peer, exactly as a local run does, listening on local and
-// serving peer only. Anything else is refused: the allow-list is the
-// registry's remote benchmarks.
-func startRemoteEnd(name string, local, client netip.Addr) (peer.RemoteEnd, error) {
-	var spec *bench.Spec
+// remoteSpec finds a benchmark this server runs: declared for
+// transport=peer, with a helper. sink says whether the helper is a stream
+// receiver (bw, zerocopy), whose request and report pipes the session
+// relays, rather than an echo that only reports its port.
+func remoteSpec(name string) (spec *bench.Spec, sink bool) {
 	for _, s := range registry() {
-		if s.Name == name && lat.IsRemote(&s) {
-			spec = &s
-			break
+		if s.Name != name || s.Child == nil {
+			continue
+		}
+		for _, p := range s.Params() {
+			if p[0] == "transport" && p[1] == peer.Remote {
+				return &s, strings.HasPrefix(name, "bw/") || strings.HasPrefix(name, "zerocopy/")
+			}
 		}
 	}
+	return nil, false
+}
+
+// startRemoteEnd runs the helper of a network benchmark declared for
+// transport=peer, exactly as a local run does, listening on local. Anything
+// else is refused: the allow-list is the registry's remote benchmarks, and
+// the helper's arguments are the server's, but for a bounded read size.
+func startRemoteEnd(name string, readSize int, local, client netip.Addr) (peer.RemoteEnd, error) {
+	spec, sink := remoteSpec(name)
 	if spec == nil {
 		return nil, errors.New("not a benchmark this server runs (see zbench list: transport=peer)")
 	}
@@ -122,6 +134,9 @@ func startRemoteEnd(name string, local, client netip.Addr) (peer.RemoteEnd, erro
 		if cpus, err := sys.AllowedCPUs(); err == nil && len(cpus) > 0 {
 			cpu = cpus[len(cpus)-1]
 		}
+	}
+	if sink {
+		return startSink(name, readSize, cpu, local)
 	}
 	var ready [2]int
 	if err := unix.Pipe2(ready[:], unix.O_CLOEXEC); err != nil {
@@ -143,4 +158,58 @@ func startRemoteEnd(name string, local, client netip.Addr) (peer.RemoteEnd, erro
 		return nil, fmt.Errorf("helper did not become ready: %w", err)
 	}
 	return &remoteEnd{cmd: cmd, port: int(port[0])<<8 | int(port[1])}, nil
+}
+
+// sinkEnd is a stream receiver whose two pipes the session relays.
+type sinkEnd struct {
+	remoteEnd
+	req, rep *os.File // to the sink's fd 3, from its fd 4
+}
+
+func (e *sinkEnd) Pipes() (io.WriteCloser, io.Reader) { return e.req, e.rep }
+
+// Stop closes the sink's request pipe, which ends it, waits for it, and
+// makes sure it is gone. Sessions also end by the client going away (a
+// worker that exits keeps its stream to the end), so Stop cannot count on
+// the relay having closed the pipe.
+func (e *sinkEnd) Stop() (map[string]float64, error) {
+	e.req.Close()
+	done := make(chan struct{})
+	go func() { e.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		e.cmd.Process.Kill()
+		<-done
+	}
+	e.rep.Close()
+	return nil, nil
+}
+
+func startSink(name string, readSize, cpu int, local netip.Addr) (peer.RemoteEnd, error) {
+	if readSize <= 0 {
+		return nil, errors.New("a stream needs a read size")
+	}
+	var req, rep [2]int
+	if err := unix.Pipe2(req[:], unix.O_CLOEXEC); err != nil {
+		return nil, err
+	}
+	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(req[0])
+		unix.Close(req[1])
+		return nil, err
+	}
+	child := []*os.File{os.NewFile(uintptr(req[0]), "req"), os.NewFile(uintptr(rep[1]), "rep")}
+	cmd, err := bench.StartChild(name, []string{"tcp", strconv.Itoa(cpu), strconv.Itoa(readSize), "", local.String()}, child...)
+	for _, f := range child {
+		f.Close()
+	}
+	e := &sinkEnd{req: os.NewFile(uintptr(req[1]), "req"), rep: os.NewFile(uintptr(rep[0]), "rep")}
+	if err != nil {
+		e.req.Close()
+		e.rep.Close()
+		return nil, err
+	}
+	e.cmd = cmd
+	return e, nil
 }

@@ -60,12 +60,12 @@ func TestServeAcrossVeth(t *testing.T) {
 	clientNS, serverNS, token := twoHosts(t)
 	startServer(t, serverNS, "198.18.0.2:7281", token)
 	out := filepath.Join(t.TempDir(), "run.json")
-	run := inNetns(clientNS, "run", "lat/tcp", "lat/udp", "--transport", "peer", "--peer", "198.18.0.2:7281",
+	run := inNetns(clientNS, "run", "lat/tcp", "lat/udp", "bw/tcp", "zerocopy", "--transport", "peer", "--peer", "198.18.0.2:7281",
 		"--token-file", token, "--quick", "--verify", "--time", "5ms", "--out", out)
 	var stderr bytes.Buffer
 	run.Stderr = &stderr
 	if err := run.Run(); err != nil {
-		t.Fatalf("client run: %v\n%s", err, stderr.String())
+		t.Errorf("client run: %v\n%s", err, stderr.String()) // the record says which
 	}
 	rec, err := results.Read(out)
 	if err != nil {
@@ -87,9 +87,10 @@ func TestServeAcrossVeth(t *testing.T) {
 		}
 		n++
 	}
-	// 5 sizes × 3 placements of tcp and udp, and 3 connects.
-	if n != 33 {
-		t.Errorf("%d benchmarks across the wire, want 33", n)
+	// lat: 5 sizes × 3 placements of tcp and udp, and 3 connects; bw/tcp:
+	// 3 chunks; zerocopy: 9 methods × 6 sizes of send, 5 × 4 of response.
+	if want := 33 + 3 + 54 + 20; n != want {
+		t.Errorf("%d benchmarks across the wire, want %d", n, want)
 	}
 
 	// A wrong token is refused before anything runs.
