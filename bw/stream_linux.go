@@ -29,22 +29,9 @@ func WarmBytes(chunk int) int64 {
 // buffers; each run is a phase of its own (job, stream, report). A failed
 // run drops everything, and the sink dies with the worker.
 func streamRun(name, kind string, chunk int, transport string) func(*bench.B) error {
-	var st *streamState // kept across this worker's runs
-	return func(b *bench.B) error {
-		sinkCPU := SinkCPU(b)
-		if st == nil {
-			var err error
-			if st, err = newStreamState(name, kind, chunk, transport, sinkCPU, b.Verify()); err != nil {
-				return err
-			}
-		}
-		if err := st.measure(b); err != nil {
-			st.close()
-			st = nil
-			return err
-		}
-		return nil
-	}
+	return Reused(func(b *bench.B) (*streamState, error) {
+		return newStreamState(name, kind, chunk, transport, SinkCPU(b), b.Verify())
+	})
 }
 
 type streamState struct {
@@ -82,7 +69,7 @@ func newStreamState(name, kind string, chunk int, transport string, sinkCPU int,
 		}
 	}
 	if err != nil {
-		st.close()
+		st.Close()
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
 	return st, nil
@@ -104,7 +91,7 @@ func (st *streamState) send(n int64) error {
 	return st.s.Push()
 }
 
-func (st *streamState) measure(b *bench.B) error {
+func (st *streamState) Measure(b *bench.B) error {
 	total, start := int64(b.N)*int64(st.chunk), st.off
 	b.SetBytes(int64(st.chunk))
 	if err := st.s.Begin(b, Job{Bytes: total, Offset: start, Verify: st.verify, Pattern: st.pat}); err != nil {
@@ -129,7 +116,7 @@ func (st *streamState) measure(b *bench.B) error {
 	return nil
 }
 
-func (st *streamState) close() {
+func (st *streamState) Close() {
 	st.s.Close()
 	if st.buf != nil {
 		unix.Munmap(st.buf)

@@ -20,22 +20,9 @@ const responseSeed = 0x66696c65
 // responseRun measures one response method at one file size, setting up
 // on a worker's first run and reusing it after, as sendRun does.
 func responseRun(name, method string, file int64, transport string) func(*bench.B) error {
-	var st *responseState // kept across this worker's runs
-	return func(b *bench.B) error {
-		sinkCPU := bw.SinkCPU(b)
-		if st == nil {
-			var err error
-			if st, err = newResponseState(name, method, file, transport, sinkCPU, b.Verify()); err != nil {
-				return err
-			}
-		}
-		if err := st.measure(b); err != nil {
-			st.close()
-			st = nil
-			return err
-		}
-		return nil
-	}
+	return bw.Reused(func(b *bench.B) (*responseState, error) {
+		return newResponseState(name, method, file, transport, bw.SinkCPU(b), b.Verify())
+	})
 }
 
 type responseState struct {
@@ -60,7 +47,7 @@ func newResponseState(name, method string, file int64, transport string, sinkCPU
 		Pattern: bw.Pattern{Seed: responseSeed, Period: file}}}
 	defer func(st *responseState) {
 		if err != nil {
-			st.close()
+			st.Close()
 		}
 	}(st)
 	if st.f, err = pageCacheFile(int(file), st.job.Pattern); err != nil {
@@ -103,7 +90,7 @@ func (st *responseState) serve(n int64) error {
 	return nil
 }
 
-func (st *responseState) measure(b *bench.B) error {
+func (st *responseState) Measure(b *bench.B) error {
 	n := int64(b.N)
 	job := st.job
 	job.Responses = n
@@ -133,7 +120,7 @@ func (st *responseState) measure(b *bench.B) error {
 	return nil
 }
 
-func (st *responseState) close() {
+func (st *responseState) Close() {
 	if st.r != nil {
 		st.r.close()
 	}

@@ -54,22 +54,9 @@ type sendEnv struct {
 // warm-up) and the worker's later runs reuse it, each a phase of its own;
 // a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
-	var st *sendState // kept across this worker's runs
-	return func(b *bench.B) error {
-		sinkCPU := bw.SinkCPU(b)
-		if st == nil {
-			var err error
-			if st, err = newSendState(name, m, size, transport, sinkCPU, b.Verify()); err != nil {
-				return err
-			}
-		}
-		if err := st.measure(b); err != nil {
-			st.close()
-			st = nil
-			return err
-		}
-		return nil
-	}
+	return bw.Reused(func(b *bench.B) (*sendState, error) {
+		return newSendState(name, m, size, transport, bw.SinkCPU(b), b.Verify())
+	})
 }
 
 type sendState struct {
@@ -94,7 +81,7 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: bw.Pattern{Seed: sendSeed}, tr: tr}}
 	defer func(st *sendState) {
 		if err != nil {
-			st.close()
+			st.Close()
 		}
 	}(st)
 	if m.file {
@@ -141,7 +128,7 @@ func (st *sendState) stream(n int64) error {
 	return nil
 }
 
-func (st *sendState) measure(b *bench.B) error {
+func (st *sendState) Measure(b *bench.B) error {
 	size := int64(st.env.size)
 	if st.zp != nil {
 		st.zp.resetStats()
@@ -173,7 +160,7 @@ func (st *sendState) measure(b *bench.B) error {
 	return nil
 }
 
-func (st *sendState) close() {
+func (st *sendState) Close() {
 	if st.snd != nil {
 		st.snd.close()
 	}
