@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -65,4 +66,18 @@ func Matches(pattern, name string) bool {
 		}
 	}
 	return false
+}
+
+// Named returns the specs with exactly these names, in the order given, or
+// an error naming the first that is missing.
+func Named(specs []Spec, names ...string) ([]Spec, error) {
+	out := make([]Spec, 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(specs, func(s Spec) bool { return s.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no benchmark named %q", n)
+		}
+		out = append(out, specs[i])
+	}
+	return out, nil
 }

@@ -116,3 +116,14 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+func TestNamed(t *testing.T) {
+	specs := []Spec{{Name: "a/x"}, {Name: "a/y"}, {Name: "b"}}
+	got, err := Named(specs, "b", "a/x")
+	if err != nil || len(got) != 2 || got[0].Name != "b" || got[1].Name != "a/x" {
+		t.Errorf("Named(b, a/x) = %v, %v; want both, in the order asked", got, err)
+	}
+	if _, err := Named(specs, "a"); err == nil {
+		t.Error("Named accepted a prefix: it selects exact names only")
+	}
+}

@@ -147,15 +147,11 @@ func testSpecs() []Spec {
 }
 
 func pick(names ...string) []Spec {
-	var out []Spec
-	for _, n := range names {
-		for _, s := range testSpecs() {
-			if s.Name == n {
-				out = append(out, s)
-			}
-		}
+	specs, err := Named(testSpecs(), names...)
+	if err != nil {
+		panic(err) // a typo in a test's list of names
 	}
-	return out
+	return specs
 }
 
 func newPipe() ([2]*os.File, error) {

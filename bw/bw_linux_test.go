@@ -26,16 +26,9 @@ func TestMain(m *testing.M) {
 
 func run(t *testing.T, env []string, verify bool, names ...string) []results.Result {
 	t.Helper()
-	var specs []bench.Spec
-	for _, s := range Specs() {
-		for _, n := range names {
-			if s.Name == n {
-				specs = append(specs, s)
-			}
-		}
-	}
-	if len(specs) != len(names) {
-		t.Fatalf("found %d of %d benchmarks", len(specs), len(names))
+	specs, err := bench.Named(Specs(), names...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	r := &bench.Runner{Exe: os.Args[0], Count: 1, Target: 5 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env,
 		Verify: verify, WorkerTimeout: 60 * time.Second}

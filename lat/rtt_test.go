@@ -22,16 +22,9 @@ func TestMain(m *testing.M) {
 
 func runSpecs(t *testing.T, env []string, names ...string) map[string]float64 {
 	t.Helper()
-	var specs []bench.Spec
-	for _, s := range Specs() {
-		for _, n := range names {
-			if s.Name == n {
-				specs = append(specs, s)
-			}
-		}
-	}
-	if len(specs) != len(names) {
-		t.Fatalf("found %d of %d benchmarks", len(specs), len(names))
+	specs, err := bench.Named(Specs(), names...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	r := &bench.Runner{Exe: os.Args[0], Count: 2, Target: 5 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env, WorkerTimeout: 30 * time.Second}
 	res, err := r.Run(context.Background(), specs)
