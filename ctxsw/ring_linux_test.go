@@ -28,13 +28,11 @@ func TestMain(m *testing.M) {
 
 func spec(t *testing.T, name string) bench.Spec {
 	t.Helper()
-	for _, s := range Specs() {
-		if s.Name == name {
-			return s
-		}
+	specs, err := bench.Named(Specs(), name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no benchmark %s", name)
-	return bench.Spec{}
+	return specs[0]
 }
 
 // TestDefaultSuite runs every benchmark of the default suite through the
@@ -59,7 +57,7 @@ func TestDefaultSuite(t *testing.T) {
 			t.Logf("%s: skipped: %s", x.Name, x.Skipped)
 			continue
 		}
-		if strings.Contains(x.Error, errOverhead.Error()) {
+		if strings.Contains(x.Error, errOverhead.Error()) { // crossed a process boundary as text
 			// Something else ran during a sample's overhead slices: the
 			// benchmark refuses to report a switch time, as it must. A
 			// busy machine, not a defect.
@@ -131,12 +129,19 @@ func TestDirectRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := &bench.B{N: 200}
-			if err := s.Run(b); err != nil {
+			switch err := s.Run(b); {
+			case errors.Is(err, errOverhead):
+				// The ring ran, but something else ran during the overhead
+				// slices and the benchmark refused to report a switch time,
+				// as it must: a busy machine, not a defect.
+				t.Log(err)
+			case err != nil:
 				t.Fatal(err)
-			}
-			// 200 hops, each a switch and two system calls.
-			if per := b.Elapsed().Nanoseconds() / 200; per < 100 || per > 10_000_000 {
-				t.Errorf("%d ns per hop, implausible", per)
+			default:
+				// 200 hops, each a switch and two system calls.
+				if per := b.Elapsed().Nanoseconds() / 200; per < 100 || per > 10_000_000 {
+					t.Errorf("%d ns per hop, implausible", per)
+				}
 			}
 			after, err := sys.AllowedCPUs()
 			if err != nil || len(after) != len(before) {
