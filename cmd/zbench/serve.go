@@ -107,17 +107,14 @@ func (e *remoteEnd) Stop() (map[string]float64, error) {
 // receiver (bw, zerocopy), whose request and report pipes the session
 // relays, rather than an echo that only reports its port.
 func remoteSpec(name string) (spec *bench.Spec, sink bool) {
-	for _, s := range registry() {
-		if s.Name != name || s.Child == nil {
-			continue
-		}
-		for _, p := range s.Params() {
-			if p[0] == "transport" && p[1] == peer.Remote {
-				return &s, strings.HasPrefix(name, "bw/") || strings.HasPrefix(name, "zerocopy/")
-			}
-		}
+	specs, err := bench.Named(registry(), name)
+	if err != nil || specs[0].Child == nil {
+		return nil, false
 	}
-	return nil, false
+	if tr, _ := transportOf(&specs[0]); tr != peer.Remote {
+		return nil, false
+	}
+	return &specs[0], strings.HasPrefix(name, "bw/") || strings.HasPrefix(name, "zerocopy/")
 }
 
 // startRemoteEnd runs the helper of a network benchmark declared for
