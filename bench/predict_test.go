@@ -98,25 +98,6 @@ func TestParams(t *testing.T) {
 	}
 }
 
-func TestSize(t *testing.T) {
-	for _, tc := range []struct {
-		n int64
-		s string
-	}{{1, "1B"}, {64, "64B"}, {1000, "1000B"}, {1024, "1KiB"}, {16384, "16KiB"}, {64512, "63KiB"}, {1 << 20, "1MiB"}, {256 << 20, "256MiB"}, {1536 << 10, "1536KiB"}} {
-		if got := FormatSize(tc.n); got != tc.s {
-			t.Errorf("FormatSize(%d) = %q, want %q", tc.n, got, tc.s)
-		}
-		if got, err := ParseSize(tc.s); err != nil || got != tc.n {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", tc.s, got, err, tc.n)
-		}
-	}
-	for _, bad := range []string{"", "KiB", "12", "-1B", "1.5KiB", "1GiB"} {
-		if _, err := ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q) accepted", bad)
-		}
-	}
-}
-
 func TestNamed(t *testing.T) {
 	specs := []Spec{{Name: "a/x"}, {Name: "a/y"}, {Name: "b"}}
 	got, err := Named(specs, "b", "a/x")

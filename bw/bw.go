@@ -15,6 +15,7 @@ package bw
 import (
 	"fmt"
 	"time"
+	"zbench/name"
 
 	"zbench/bench"
 	"zbench/peer"
@@ -54,17 +55,17 @@ func streamSpecs() []bench.Spec {
 		}
 		for _, tr := range transports {
 			for _, chunk := range chunkSizes {
-				name := fmt.Sprintf("bw/%s/chunk=%s", k.name, bench.FormatSize(chunk))
+				full := fmt.Sprintf("bw/%s/chunk=%s", k.name, name.FormatSize(chunk))
 				var reqs []func() error
 				if tr != "" {
-					name += "/transport=" + tr
+					full += "/transport=" + tr
 					reqs = append(reqs, peer.Requires(tr)...)
 				}
 				specs = append(specs, bench.Spec{
-					Name: name,
+					Name: full,
 					Doc: fmt.Sprintf("one-way stream through %s: the measuring thread write(2)s %s chunks, a helper process "+
 						"on another CPU read(2)s them into a %s buffer. One op is one chunk; the result is bytes per second, "+
-						"timed until the last byte is in the reader's buffer. ", k.what, bench.FormatSize(chunk), bench.FormatSize(chunk)) +
+						"timed until the last byte is in the reader's buffer. ", k.what, name.FormatSize(chunk), name.FormatSize(chunk)) +
 						StreamCostDoc + tcpDoc(k.name),
 					Unit:      "B/s",
 					Default:   false, // the default suite's stream is zerocopy/send/method=write
@@ -72,7 +73,7 @@ func streamSpecs() []bench.Spec {
 					Target:    StreamTarget,
 					PerWorker: StreamPerWorker,
 					Requires:  reqs,
-					Run:       streamRun(name, k.name, int(chunk), tr),
+					Run:       streamRun(full, k.name, int(chunk), tr),
 					Child:     SinkChild,
 				})
 			}

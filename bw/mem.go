@@ -3,6 +3,7 @@ package bw
 import (
 	"fmt"
 	"unsafe"
+	"zbench/name"
 
 	"zbench/bench"
 )
@@ -30,12 +31,12 @@ func memSpecs() []bench.Spec {
 	var specs []bench.Spec
 	for _, op := range memOps {
 		for _, size := range memSizes {
-			name := fmt.Sprintf("bw/mem/op=%s/size=%s", op.name, bench.FormatSize(size))
+			full := fmt.Sprintf("bw/mem/op=%s/size=%s", op.name, name.FormatSize(size))
 			specs = append(specs, bench.Spec{
-				Name: name,
+				Name: full,
 				Doc: fmt.Sprintf("memory bandwidth, %s: one op %s over %s. Buffers are written through before timing, so "+
 					"every page is faulted in and none is the shared zero page; sizes run from inside L1 to far beyond the "+
-					"last-level cache, so the curve shows each level's bandwidth.", op.name, op.doc, bench.FormatSize(size)),
+					"last-level cache, so the curve shows each level's bandwidth.", op.name, op.doc, name.FormatSize(size)),
 				Unit:    "B/s",
 				Default: op.name == "copy" && (size == 256<<10 || size == 64<<20),
 				Pin:     true,

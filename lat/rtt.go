@@ -2,6 +2,7 @@ package lat
 
 import (
 	"fmt"
+	"zbench/name"
 
 	"zbench/bench"
 	"zbench/internal/sys"
@@ -64,23 +65,23 @@ func rttSpecs() []bench.Spec {
 		for _, tr := range transports {
 			for _, size := range k.sizes {
 				for _, cpu := range placements {
-					name := fmt.Sprintf("lat/%s/size=%s/cpu=%s", k.name, bench.FormatSize(size), cpu)
+					full := fmt.Sprintf("lat/%s/size=%s/cpu=%s", k.name, name.FormatSize(size), cpu)
 					if tr != "" {
-						name += "/transport=" + tr
+						full += "/transport=" + tr
 					}
 					where := placementDoc[cpu]
 					if tr == peer.Remote {
 						where = remoteDoc
 					}
 					specs = append(specs, bench.Spec{
-						Name: name,
+						Name: full,
 						Doc: fmt.Sprintf("round trip of a %s message %s to a helper process that echoes it; %s. "+
 							"One op is one round trip (request out, response back), timed per op for percentiles "+
-							"(metrics p50-ns … p99.9-ns).", bench.FormatSize(size), k.what, where),
+							"(metrics p50-ns … p99.9-ns).", name.FormatSize(size), k.what, where),
 						Default:  rttDefault(k.name, size, cpu),
 						Pin:      cpu != "free",
 						Requires: placementRequires(cpu, tr),
-						Run:      rttRun(name, k.name, size, cpu, tr),
+						Run:      rttRun(full, k.name, size, cpu, tr),
 						Child:    rttChild(k.name, size),
 					})
 				}
@@ -89,19 +90,19 @@ func rttSpecs() []bench.Spec {
 	}
 	for _, tr := range peer.AllTransports {
 		for _, cpu := range placements {
-			name := fmt.Sprintf("lat/tcp/connect/cpu=%s/transport=%s", cpu, tr)
+			full := fmt.Sprintf("lat/tcp/connect/cpu=%s/transport=%s", cpu, tr)
 			where := placementDoc[cpu]
 			if tr == peer.Remote {
 				where = remoteDoc
 			}
 			specs = append(specs, bench.Spec{
-				Name: name,
+				Name: full,
 				Doc: "TCP connection set-up and tear-down (LMbench lat_connect): socket, connect and close on the " +
 					"client while a helper process accepts and closes; " + where + ". One op is one connection.",
 				Default:  cpu == "same",
 				Pin:      cpu != "free",
 				Requires: placementRequires(cpu, tr),
-				Run:      rttRun(name, "connect", 0, cpu, tr),
+				Run:      rttRun(full, "connect", 0, cpu, tr),
 				Child:    rttChild("connect", 0),
 			})
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"zbench/name"
 
 	"zbench/results"
 )
@@ -301,14 +302,14 @@ func Prom(w io.Writer, run *results.Run) error {
 // key=value parameter of the name (renamed param_KEY where the key would
 // clash with a label zbench sets itself).
 func benchLabels(full string) [][2]string {
-	n := parseName(full)
+	n := name.Parse(full)
 	l := [][2]string{{"benchmark", full}}
-	for _, k := range n.keys {
+	for _, k := range n.Keys() {
 		lk := promName(k)
 		if lk == "benchmark" || lk == "status" || strings.HasPrefix(lk, "__") {
 			lk = "param_" + strings.TrimLeft(lk, "_")
 		}
-		l = append(l, [2]string{lk, n.params[k]})
+		l = append(l, [2]string{lk, n.Param(k)})
 	}
 	return l
 }

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"zbench/name"
 
-	"zbench/bench"
 	"zbench/internal/host"
 	"zbench/results"
 )
@@ -161,7 +161,7 @@ func familiesRun() *results.Run {
 					metrics["copied-fraction"] = 1
 				}
 			}
-			rs = append(rs, measured(rng, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=loopback", m.name, bench.FormatSize(s)),
+			rs = append(rs, measured(rng, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=loopback", m.name, name.FormatSize(s)),
 				"B/s", b/(m.call+b*m.perB)*1e9, 0.04, 10, metrics))
 		}
 	}
@@ -171,7 +171,7 @@ func familiesRun() *results.Run {
 	}{{"pipe", 2000}, {"unix", 2400}} {
 		for _, s := range sizes {
 			b := float64(s)
-			rs = append(rs, measured(rng, fmt.Sprintf("bw/%s/chunk=%s", op.name, bench.FormatSize(s)), "B/s",
+			rs = append(rs, measured(rng, fmt.Sprintf("bw/%s/chunk=%s", op.name, name.FormatSize(s)), "B/s",
 				b/(op.call+b*0.12)*1e9, 0.05, 10, map[string]float64{
 					"sender-cpu-ns/B": round4(op.call/b + 0.11), "receiver-cpu-ns/B": round4(op.call/b + 0.1)}))
 		}
@@ -188,7 +188,7 @@ func familiesRun() *results.Run {
 			case s > 512<<10:
 				v /= 2
 			}
-			rs = append(rs, measured(rng, fmt.Sprintf("bw/mem/op=%s/size=%s", op.name, bench.FormatSize(s)), "B/s", v, 0.03, 10, nil))
+			rs = append(rs, measured(rng, fmt.Sprintf("bw/mem/op=%s/size=%s", op.name, name.FormatSize(s)), "B/s", v, 0.03, 10, nil))
 		}
 	}
 	for _, kind := range []string{"process", "thread"} {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"zbench/name"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -19,7 +20,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"zbench/bench"
 	"zbench/results"
 )
 
@@ -406,7 +406,7 @@ func sizeTicks(xs []float64, labels int) []plot.Tick {
 	for e := math.Floor(lo); e <= math.Ceil(hi); e++ {
 		t := plot.Tick{Value: e}
 		if math.Mod(e-math.Floor(lo), step) == 0 {
-			t.Label = bench.FormatSize(int64(math.Exp2(e)))
+			t.Label = name.FormatSize(int64(math.Exp2(e)))
 		}
 		ts = append(ts, t)
 	}
@@ -468,11 +468,11 @@ func slug(s string) string {
 }
 
 // groupDesc writes a group key for a title: "zerocopy/send transport=veth".
-func groupDesc(n name, drop ...string) string {
-	s := strings.Join(n.path, "/")
-	for _, k := range n.keys {
+func groupDesc(n name.Name, drop ...string) string {
+	s := n.PathString()
+	for _, k := range n.Keys() {
 		if !slices.Contains(drop, k) {
-			s += " " + k + "=" + n.params[k]
+			s += " " + k + "=" + n.Param(k)
 		}
 	}
 	return s
@@ -526,7 +526,7 @@ func (g *group) list() []series {
 func sizeSweep(run *results.Run, keep func(*results.Result) bool) *sweep {
 	type item struct {
 		r            *results.Result
-		n            name
+		n            name.Name
 		size         float64
 		xkey, series string
 	}
@@ -536,25 +536,25 @@ func sizeSweep(run *results.Run, keep func(*results.Result) bool) *sweep {
 	// series (bw/pipe beside bw/unix); where a parameter names the series
 	// (zerocopy/send by method), each operation has its own.
 	key := func(it item) string {
-		g := it.n.family()
+		g := it.n.Family()
 		if it.series != "" {
-			g = strings.Join(it.n.path, "/")
+			g = it.n.PathString()
 		}
-		return g + "|" + it.xkey + "|" + it.n.rest(it.xkey, it.series)
+		return g + "|" + it.xkey + "|" + it.n.Rest(it.xkey, it.series)
 	}
 	for i := range run.Results {
 		r := &run.Results[i]
-		n := parseName(r.Name)
+		n := name.Parse(r.Name)
 		it := item{r: r, n: n, xkey: "size"}
-		if _, ok := n.params["chunk"]; ok {
+		if n.Has("chunk") {
 			it.xkey = "chunk"
 		}
 		for _, k := range []string{"method", "op"} {
-			if _, ok := n.params[k]; ok && it.series == "" {
+			if n.Has(k) && it.series == "" {
 				it.series = k
 			}
 		}
-		size, ok := parseSize(n.params[it.xkey])
+		size, ok := parseSizeF(n.Param(it.xkey))
 		if !ok || size <= 0 || !measuredOK(r) || !keep(r) {
 			continue
 		}
@@ -564,20 +564,20 @@ func sizeSweep(run *results.Run, keep func(*results.Result) bool) *sweep {
 		if ops[k] == nil {
 			ops[k] = map[string]bool{}
 		}
-		ops[k][n.op()] = true
+		ops[k][n.Op()] = true
 	}
 	sw := newSweep()
 	for _, it := range items {
 		k := key(it)
-		label := it.n.params[it.series]
+		label := it.n.Param(it.series)
 		if len(ops[k]) > 1 || label == "" {
-			label = strings.TrimSpace(it.n.op() + " " + label)
+			label = strings.TrimSpace(it.n.Op() + " " + label)
 		}
-		desc := it.n.family()
+		desc := it.n.Family()
 		if len(ops[k]) == 1 {
-			desc = strings.Join(it.n.path, "/")
+			desc = it.n.PathString()
 		}
-		if r := it.n.rest(it.xkey, it.series); r != "" {
+		if r := it.n.Rest(it.xkey, it.series); r != "" {
 			desc += " " + strings.ReplaceAll(r, "/", " ")
 		}
 		lo, hi := interval(it.r)
@@ -677,15 +677,15 @@ func ctxswCharts(in Input) []chart {
 	wsOrder := map[string]float64{}
 	for i := range in.Run.Results {
 		r := &in.Run.Results[i]
-		n := parseName(r.Name)
-		procs, err := strconv.Atoi(n.params["procs"])
-		ws, ok := parseSize(n.params["ws"])
-		if n.family() != "ctxsw" || err != nil || procs <= 0 || !ok || !measuredOK(r) {
+		n := name.Parse(r.Name)
+		procs, err := strconv.Atoi(n.Param("procs"))
+		ws, ok := parseSizeF(n.Param("ws"))
+		if n.Family() != "ctxsw" || err != nil || procs <= 0 || !ok || !measuredOK(r) {
 			continue
 		}
-		k := strings.Join(n.path, "/") + "|" + n.rest("procs", "ws")
+		k := n.PathString() + "|" + n.Rest("procs", "ws")
 		desc := groupDesc(n, "procs", "ws")
-		label := "working set " + n.params["ws"]
+		label := "working set " + n.Param("ws")
 		wsOrder[label] = ws
 		lo, hi := interval(r)
 		sw.add(k, desc, slug(strings.TrimPrefix(desc, "ctxsw")), label, point{x: math.Log2(float64(procs)), y: r.Median, lo: lo, hi: hi,
@@ -728,36 +728,36 @@ func latencyCharts(in Input) []chart {
 	transports := map[string]map[string]bool{}
 	type item struct {
 		r *results.Result
-		n name
+		n name.Name
 	}
 	var items []item
 	for i := range in.Run.Results {
 		r := &in.Run.Results[i]
-		n := parseName(r.Name)
-		if n.family() != "lat" || len(n.path) < 2 || !slices.Contains(rttOps, n.path[1]) || !measuredOK(r) {
+		n := name.Parse(r.Name)
+		if n.Family() != "lat" || len(n.Path()) < 2 || !slices.Contains(rttOps, n.Path()[1]) || !measuredOK(r) {
 			continue
 		}
 		if _, ok := r.Metrics[percentiles[0].key]; !ok {
 			continue
 		}
 		items = append(items, item{r, n})
-		k := n.rest("transport")
+		k := n.Rest("transport")
 		if transports[k] == nil {
 			transports[k] = map[string]bool{}
 		}
-		transports[k][n.params["transport"]] = true
+		transports[k][n.Param("transport")] = true
 	}
 	for _, it := range items {
 		n := it.n
-		k := n.rest("transport")
-		label := strings.Join(n.path[1:], "/")
-		if len(transports[k]) > 1 && n.params["transport"] != "" {
-			label += " over " + n.params["transport"]
+		k := n.Rest("transport")
+		label := n.Op()
+		if len(transports[k]) > 1 && n.Param("transport") != "" {
+			label += " over " + n.Param("transport")
 		}
 		desc := "lat round trip"
-		for _, pk := range n.keys {
+		for _, pk := range n.Keys() {
 			if pk != "transport" || len(transports[k]) == 1 {
-				desc += " " + pk + "=" + n.params[pk]
+				desc += " " + pk + "=" + n.Param(pk)
 			}
 		}
 		for _, pc := range percentiles {
@@ -938,4 +938,10 @@ type swatch struct{ color color.Color }
 func (s *swatch) Thumbnail(c *draw.Canvas) {
 	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
 	c.FillPolygon(s.color, pts)
+}
+
+// parseSizeF reads a size parameter as a chart's x value, in bytes.
+func parseSizeF(s string) (float64, bool) {
+	n, err := name.ParseSize(s)
+	return float64(n), err == nil
 }

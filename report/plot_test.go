@@ -80,19 +80,3 @@ func TestPlotSkipsAbsentFamilies(t *testing.T) {
 		t.Errorf("a run with nothing to draw: files %q skipped %d, err %v", p.Files, len(p.Skipped), err)
 	}
 }
-
-func TestParseName(t *testing.T) {
-	n := parseName("zerocopy/send/method=sendfile/size=64KiB/transport=veth")
-	if n.family() != "zerocopy" || n.op() != "send" || n.params["size"] != "64KiB" {
-		t.Errorf("parsed %+v", n)
-	}
-	if got := n.rest("size", "method"); got != "transport=veth" {
-		t.Errorf("rest = %q", got)
-	}
-	if v, ok := parseSize("64KiB"); !ok || v != 65536 {
-		t.Errorf("parseSize(64KiB) = %v, %v", v, ok)
-	}
-	if _, ok := parseSize("64 kB"); ok {
-		t.Error("parseSize accepted 64 kB")
-	}
-}

@@ -17,6 +17,7 @@ package zerocopy
 
 import (
 	"fmt"
+	"zbench/name"
 
 	"zbench/bench"
 	"zbench/bw"
@@ -90,11 +91,11 @@ func sendSpecs() []bench.Spec {
 	for _, m := range sendMethods {
 		for _, tr := range peer.AllTransports {
 			for _, size := range sendSizes {
-				name := fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, bench.FormatSize(size), tr)
+				full := fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, name.FormatSize(size), tr)
 				doc := fmt.Sprintf("one-way TCP stream of %s send calls, %s. The receiver, a helper process on another "+
 					"CPU, read(2)s into a %s buffer whatever the method. One op is one send call's %s; the result is bytes "+
 					"per second, timed until the last byte is in the receiver's buffer. ",
-					bench.FormatSize(size), m.doc, bench.FormatSize(recvSize), bench.FormatSize(size)) + bw.StreamCostDoc +
+					name.FormatSize(size), m.doc, name.FormatSize(recvSize), name.FormatSize(size)) + bw.StreamCostDoc +
 					" retransmits is the sender socket's tcpi_total_retrans delta."
 				if m.zc {
 					doc += zcNote
@@ -102,7 +103,7 @@ func sendSpecs() []bench.Spec {
 				reqs := append([]func() error(nil), m.reqs...)
 				reqs = append(reqs, peer.Requires(tr)...)
 				specs = append(specs, bench.Spec{
-					Name:      name,
+					Name:      full,
 					Doc:       doc,
 					Unit:      "B/s",
 					Default:   tr == peer.Loopback && size == 128<<10 && isDefault(m.name),
@@ -110,7 +111,7 @@ func sendSpecs() []bench.Spec {
 					Target:    bw.StreamTarget,
 					PerWorker: bw.StreamPerWorker,
 					Requires:  reqs,
-					Run:       sendRun(name, m, int(size), tr),
+					Run:       sendRun(full, m, int(size), tr),
 					Child:     bw.SinkChild,
 				})
 			}
@@ -150,11 +151,11 @@ func responseSpecs() []bench.Spec {
 	for _, m := range responseMethods {
 		for _, tr := range peer.AllTransports {
 			for _, file := range responseFiles {
-				name := fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, bench.FormatSize(file), tr)
+				full := fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, name.FormatSize(file), tr)
 				var reqs []func() error
 				reqs = append(reqs, peer.Requires(tr)...)
 				specs = append(specs, bench.Spec{
-					Name: name,
+					Name: full,
 					Doc: fmt.Sprintf("a %d-byte header and a %s file (in the page cache) per request, over TCP with "+
 						"TCP_NODELAY, as a web server sends them: %s. A helper process on another CPU writes a one-byte "+
 						"request and reads exactly one response, then the next. One op is one response. "+
@@ -162,13 +163,13 @@ func responseSpecs() []bench.Spec {
 						"sent, ACKs of the requests included), sender-cpu-ns/response and receiver-cpu-ns/response "+
 						"(each measuring thread's CPU time, user+system: softirq work run on its CPU while it was current "+
 						"included, work on other CPUs not), "+
-						"retransmits.", responseHeader, bench.FormatSize(file), m.doc),
+						"retransmits.", responseHeader, name.FormatSize(file), m.doc),
 					Unit:      "op/s",
 					Pin:       true,
 					Target:    bw.StreamTarget,
 					PerWorker: bw.StreamPerWorker,
 					Requires:  reqs,
-					Run:       responseRun(name, m.name, file, tr),
+					Run:       responseRun(full, m.name, file, tr),
 					Child:     bw.SinkChild,
 				})
 			}
