@@ -26,8 +26,9 @@ const sendSeed = 0x7a63
 // few microseconds, the sender rarely waits for one.
 const zcPoolBytes = 1 << 20
 
-// completionTimeout bounds every wait for a zero-copy completion: a lost
-// completion is an error, never a hang.
+// completionTimeout bounds every wait for a completion (MSG_ZEROCOPY's
+// error queue, every io_uring CQE): a lost completion is the benchmark's
+// error, never a hang until the worker is killed.
 const completionTimeout = 10 * time.Second
 
 // sender is one method's state: chunk sends exactly one send call's worth
@@ -657,7 +658,7 @@ func (u *uringSender) chunk(off int64) error {
 		} else {
 			sqe.PrepSend(u.fd, buf[sent:], unix.MSG_WAITALL, uint64(id))
 		}
-		if _, err := u.ring.Submit(1, 1); err != nil {
+		if _, err := u.ring.SubmitWait(1, 1, completionTimeout); err != nil {
 			return err
 		}
 		n, err := u.result(id)
@@ -675,7 +676,7 @@ func (u *uringSender) result(id uint32) (int, error) {
 	for {
 		cqe, ok := u.ring.PeekCQE()
 		if !ok {
-			if _, err := u.ring.Submit(0, 1); err != nil {
+			if _, err := u.ring.SubmitWait(0, 1, completionTimeout); err != nil {
 				return 0, err
 			}
 			continue
@@ -717,7 +718,7 @@ func (u *uringSender) result(id uint32) (int, error) {
 // reap waits for at least one CQE and takes every notification ready.
 func (u *uringSender) reap() error {
 	if u.ring.CQReady() == 0 {
-		if _, err := u.ring.Submit(0, 1); err != nil {
+		if _, err := u.ring.SubmitWait(0, 1, completionTimeout); err != nil {
 			return err
 		}
 	}
