@@ -13,9 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
-	"zbench/bw"
 	"zbench/internal/sys"
 	"zbench/peer"
+	"zbench/stream"
 )
 
 // sendSeed keys the verification pattern of zerocopy streams.
@@ -45,23 +45,23 @@ type sendEnv struct {
 	fd     int // the connected socket: raw, blocking
 	size   int // bytes per chunk
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	file   *os.File // the file, for file methods
 	tr     peer.Transport
 }
 
-// sendRun measures one method at one size. As for bw's streams, the first
+// sendRun measures one method at one size. As for every stream (stream.Reused), the first
 // run of a worker sets up (sink, connection, file, buffers, an 8 MiB
 // warm-up) and the worker's later runs reuse it, each a phase of its own;
 // a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
-	return bw.Reused(func(b *bench.B) (*sendState, error) {
-		return newSendState(name, m, size, transport, bw.SinkCPU(b), b.Verify())
+	return stream.Reused(func(b *bench.B) (*sendState, error) {
+		return newSendState(name, m, size, transport, stream.SinkCPU(b), b.Verify())
 	})
 }
 
 type sendState struct {
-	s         *bw.Stream
+	s         *stream.Conn
 	env       *sendEnv
 	snd       sender
 	zp        *pool // the zero-copy methods' completion accounting
@@ -74,12 +74,12 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 	if err != nil {
 		return nil, err
 	}
-	s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: recvSize})
+	s, err := stream.Dial(name, stream.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: recvSize})
 	if err != nil {
 		return nil, err
 	}
 	st = &sendState{s: s, transport: transport,
-		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: bw.Pattern{Seed: sendSeed}, tr: tr}}
+		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: stream.Pattern{Seed: sendSeed}, tr: tr}}
 	defer func(st *sendState) {
 		if err != nil {
 			st.Close()
@@ -98,8 +98,8 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 	if p, ok := st.snd.(interface{ stats() *pool }); ok && m.zc {
 		st.zp = p.stats()
 	}
-	warm := bw.WarmBytes(size)
-	if err := s.Expect(bw.Job{Bytes: warm, Verify: verify, Pattern: st.env.pat}); err != nil {
+	warm := stream.WarmBytes(size)
+	if err := s.Expect(stream.Job{Bytes: warm, Verify: verify, Pattern: st.env.pat}); err != nil {
 		return nil, err
 	}
 	if err := st.stream(warm / int64(size)); err != nil {
@@ -136,7 +136,7 @@ func (st *sendState) Measure(b *bench.B) error {
 	}
 	total, start := int64(b.N)*size, st.off
 	b.SetBytes(size)
-	if err := st.s.Begin(b, bw.Job{Bytes: total, Offset: start, Verify: st.env.verify, Pattern: st.env.pat}); err != nil {
+	if err := st.s.Begin(b, stream.Job{Bytes: total, Offset: start, Verify: st.env.verify, Pattern: st.env.pat}); err != nil {
 		return err
 	}
 	if err := st.stream(int64(b.N)); err != nil {
@@ -150,7 +150,7 @@ func (st *sendState) Measure(b *bench.B) error {
 		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
 	}
 	if st.env.verify {
-		if want := bw.StreamCRC(st.env.pat, start, total); c.CRC != want {
+		if want := stream.CRC(st.env.pat, start, total); c.CRC != want {
 			return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
 		}
 	}
@@ -191,7 +191,7 @@ func reportCopied(b *bench.B, p *pool, transport string) {
 // pageCacheFile makes the file the file methods send: written once with
 // the pattern, synced so that no writeback runs during timing, read once so
 // that every page is in the page cache, and unlinked (it lives while open).
-func pageCacheFile(size int, pat bw.Pattern) (*os.File, error) {
+func pageCacheFile(size int, pat stream.Pattern) (*os.File, error) {
 	f, err := os.CreateTemp("", "zbench-file-*")
 	if err != nil {
 		return nil, fmt.Errorf("the file to send: %w", err)
@@ -256,11 +256,11 @@ type writeSender struct {
 	fd     int
 	buf    []byte
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 }
 
 func newWrite(env *sendEnv) (sender, error) {
-	buf, err := bw.Buffer(env.size)
+	buf, err := stream.Buffer(env.size)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +284,7 @@ type readWriteSender struct {
 }
 
 func newReadWrite(env *sendEnv) (sender, error) {
-	buf, err := bw.Buffer(env.size)
+	buf, err := stream.Buffer(env.size)
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +435,7 @@ type vmspliceSender struct {
 	ring   []byte
 	size   int
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	iov    unix.Iovec
 }
 
@@ -445,7 +445,7 @@ func newVmsplice(env *sendEnv) (sender, error) {
 		return nil, err
 	}
 	n := (bound/env.size + 1) * env.size
-	ring, err := bw.Buffer(n)
+	ring, err := stream.Buffer(n)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +530,7 @@ func sysctlMax(netns, name string) (v int, err error) {
 // poolBuffers cuts one mapping into the buffers of a zero-copy pool.
 func poolBuffers(size int) (mem []byte, bufs [][]byte, err error) {
 	n := max(4, zcPoolBytes/size)
-	if mem, err = bw.Buffer(n * size); err != nil {
+	if mem, err = stream.Buffer(n * size); err != nil {
 		return nil, nil, err
 	}
 	for i := range n {
@@ -544,7 +544,7 @@ type msgZerocopySender struct {
 	zcSender
 	mem    []byte
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	fill   func([]byte)
 	off    int64
 }
@@ -599,7 +599,7 @@ type uringSender struct {
 	pool   *pool
 	mem    []byte
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	first  bool // no request has completed yet: an EINVAL means no SEND_ZC
 }
 
@@ -610,7 +610,7 @@ func newUring(env *sendEnv, zc bool) (sender, error) {
 	if zc {
 		mem, bufs, err = poolBuffers(env.size)
 	} else {
-		mem, err = bw.Buffer(env.size)
+		mem, err = stream.Buffer(env.size)
 		bufs = [][]byte{mem}
 	}
 	if err != nil {
