@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/netip"
 	"runtime"
-	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -20,31 +19,27 @@ import (
 // benchmark): args KIND CPU READSIZE NETNS ADDR; descriptors 3 (jobs in),
 // 4 (reports out) and, for pipe and unix, 5 (the stream).
 func SinkChild(args []string) error {
-	if len(args) != 5 {
-		return fmt.Errorf("want KIND CPU READSIZE NETNS ADDR, got %q", args)
-	}
-	runtime.LockOSThread()
-	cpu, err := strconv.Atoi(args[1])
+	a, err := parseSinkArgs(args)
 	if err != nil {
+		(&sink{rep: 4}).fail(err)
 		return err
 	}
-	if cpu >= 0 {
-		if err := sys.PinThread(cpu); err != nil {
+	runtime.LockOSThread()
+	if a.cpu >= 0 {
+		if err := sys.PinThread(a.cpu); err != nil {
 			return err
 		}
 	}
-	readSize, err := strconv.Atoi(args[2])
-	if err != nil || readSize <= 0 {
-		return fmt.Errorf("bad read size %q", args[2])
-	}
 	k := &sink{ctl: 3, rep: 4, fd: 5}
-	if k.tcp = args[0] == "tcp"; k.tcp {
-		if k.fd, err = k.accept(args[3], args[4]); err != nil {
+	if k.tcp = a.kind == "tcp"; k.tcp {
+		if k.fd, err = k.accept(a.netns, a.addr); err != nil {
 			k.fail(err)
 			return err
 		}
 	}
-	k.buf = make([]byte, readSize)
+	// The only buffer, allocated once: a job that does not fit it is
+	// refused (decodeJob), never met by allocating more.
+	k.buf = make([]byte, a.readSize)
 	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
 	for {
 		if _, err := sys.ReadFull(k.ctl, k.msg[:]); err != nil {
@@ -53,7 +48,7 @@ func SinkChild(args []string) error {
 			}
 			return err
 		}
-		j, err := decodeJob(&k.msg)
+		j, err := decodeJob(&k.msg, len(k.buf))
 		if err == nil {
 			err = k.run(j)
 		}
@@ -73,12 +68,8 @@ type sink struct {
 
 // accept listens in the server's namespace, sends the port (the start
 // barrier), and takes the one connection.
-func (k *sink) accept(netns, addr string) (int, error) {
+func (k *sink) accept(netns string, a netip.Addr) (int, error) {
 	if _, err := peer.Enter(netns); err != nil {
-		return -1, err
-	}
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
 		return -1, err
 	}
 	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
@@ -179,11 +170,7 @@ func (k *sink) stream(j Job) (Report, error) {
 
 func (k *sink) responses(j Job) (Report, error) {
 	var r Report
-	size := j.Header + j.File
-	if int64(len(k.buf)) < size {
-		k.buf = make([]byte, size)
-		Pattern{}.Fill(k.buf, 0)
-	}
+	size := j.Header + j.File // decodeJob saw it fit k.buf
 	resp := k.buf[:size]
 	var req [1]byte
 	for i := range j.Responses {
