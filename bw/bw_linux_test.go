@@ -3,6 +3,7 @@ package bw
 import (
 	"context"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +90,29 @@ func TestStreamsVeth(t *testing.T) {
 	}
 	defer pair.Close()
 	checkStreams(t, run(t, pair.Env(), true, "bw/tcp/chunk=64KiB/transport=veth"))
+}
+
+// A warm-up that fails is the benchmark's error, not dropped: here the
+// sender is 8 bytes ahead of the stream the sink expects (as after a
+// mishandled short write), and under --verify the warm-up says which byte
+// is wrong; without --verify the same warm-up passes, as the sink only
+// counts.
+func TestWarmUpErrors(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, verify := range []bool{true, false} {
+		st, err := openStream("bw/pipe/chunk=4KiB", "pipe", 4096, "", -1, verify)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.off = 8
+		err = st.warmUp()
+		st.Close()
+		if verify && (err == nil || !strings.Contains(err.Error(), "warm-up") || !strings.Contains(err.Error(), "stream byte 0")) {
+			t.Errorf("verified warm-up of a shifted stream: %v, want the sink's mismatch at stream byte 0", err)
+		}
+		if !verify && err != nil {
+			t.Errorf("unverified warm-up: %v", err)
+		}
+	}
 }

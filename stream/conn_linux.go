@@ -41,9 +41,8 @@ type Conn struct {
 	msg      [msgSize]byte
 
 	// Readings at the edges of the timed region.
-	cpu0             time.Duration
-	retrans0, segs0  uint32
-	retrans, segsOut uint32
+	cpu0            time.Duration
+	retrans0, segs0 uint32
 }
 
 // Dial starts the sink of benchmark spec (its Spec.Child must be SinkChild)
