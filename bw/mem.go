@@ -2,10 +2,12 @@ package bw
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 	"zbench/name"
 
 	"zbench/bench"
+	"zbench/stream"
 )
 
 // Memory bandwidth: one op is one pass over a buffer of the named size.
@@ -19,13 +21,10 @@ var memOps = []struct {
 		"though it is read and written", func(dst, src []byte) { copy(dst, src) }},
 	{"read", "reads the buffer as 64-bit words and sums them: a plain scalar loop (8 loads per iteration into 4 " +
 		"independent sums, no vector instructions), LMbench's rd. It shows what an ordinary loop can read; vector " +
-		"code can read faster from the caches", func(_, src []byte) { memSink += sumWords(src) }},
+		"code can read faster from the caches", func(_, src []byte) { runtime.KeepAlive(sumWords(src)) }},
 	{"write", "fills the buffer with a 64-bit value: a plain scalar loop (8 stores per iteration, no vector or " +
 		"non-temporal stores), LMbench's wr", func(dst, _ []byte) { fillWords(dst, 0x5a5a5a5a5a5a5a5a) }},
 }
-
-// memSink keeps the sums alive, so the compiler cannot drop the read loop.
-var memSink uint64
 
 func memSpecs() []bench.Spec {
 	var specs []bench.Spec
@@ -61,8 +60,8 @@ func memRun(op func(dst, src []byte), size int) func(*bench.B) error {
 			memBuffers.src, memBuffers.dst = make([]byte, size), make([]byte, size)
 			// Go's large allocations are page-aligned fresh mappings: writing
 			// every byte faults each page in with real, distinct memory.
-			Pattern{Seed: 1}.Fill(memBuffers.src, 0)
-			Pattern{Seed: 2}.Fill(memBuffers.dst, 0)
+			stream.Pattern{Seed: 1}.Fill(memBuffers.src, 0)
+			stream.Pattern{Seed: 2}.Fill(memBuffers.dst, 0)
 			memBuffers.size = size
 		}
 		src, dst := memBuffers.src, memBuffers.dst

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"zbench/bench"
-	"zbench/bw"
 	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
+	"zbench/stream"
 )
 
 // The test binary is zbench for this family: worker and helper processes
@@ -27,27 +27,21 @@ func TestMain(m *testing.M) {
 // corruptAt is the stream offset the test-only method "corrupt" damages.
 const corruptAt = 3*4096 + 123
 
-// A test-only method: write(2), but one byte of the stream is flipped on
-// its way out, as a buffer reused too early or a mishandled short write
-// would change it.
-func init() {
-	sendMethods = append(sendMethods, sendMethod{name: "corrupt", doc: "write(2) with one byte flipped (tests only)"})
-	testMethods["corrupt"] = func(env *sendEnv) (sender, error) {
+// testMethods are methods only the tests add to the table: write(2) with
+// one byte of the stream flipped on its way out, as a buffer reused too
+// early or a mishandled short write would change it; and vmsplice through a
+// ring of one chunk, rewritten while the receiving socket may still hold its
+// pages: what the in-flight bound of the real method prevents.
+var testMethods = []sendMethod{
+	{name: "corrupt", doc: "write(2) with one byte flipped (tests only)", open: func(env *sendEnv) (sender, error) {
 		w, err := newWrite(env)
 		if err != nil {
 			return nil, err
 		}
 		return &corruptSender{writeSender: w.(*writeSender)}, nil
-	}
-}
-
-// A test-only method: vmsplice through a ring of one chunk, rewritten while
-// the receiving socket may still hold its pages: what the in-flight bound
-// of the real method prevents.
-func init() {
-	sendMethods = append(sendMethods, sendMethod{name: "vmsplice-early", doc: "vmsplice reusing its buffer at once (tests only)"})
-	testMethods["vmsplice-early"] = func(env *sendEnv) (sender, error) {
-		ring, err := bw.Buffer(env.size)
+	}},
+	{name: "vmsplice-early", doc: "vmsplice reusing its buffer at once (tests only)", open: func(env *sendEnv) (sender, error) {
+		ring, err := stream.Buffer(env.size)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +50,14 @@ func init() {
 			return nil, err
 		}
 		return &vmspliceSender{fd: env.fd, pipe: p, ring: ring, size: env.size, verify: env.verify, pat: env.pat}, nil
-	}
+	}},
+}
+
+// realMethods are the production table, before the tests add theirs.
+var realMethods = sendMethods
+
+func init() {
+	sendMethods = append(sendMethods[:len(sendMethods):len(sendMethods)], testMethods...)
 }
 
 type corruptSender struct{ *writeSender }
@@ -86,10 +87,7 @@ func runSpecs(t *testing.T, env []string, verify bool, names ...string) []result
 
 func sendNames(transport string, sizes ...string) []string {
 	var names []string
-	for _, m := range sendMethods {
-		if _, test := testMethods[m.name]; test {
-			continue
-		}
+	for _, m := range realMethods {
 		for _, size := range sizes {
 			names = append(names, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, size, transport))
 		}
@@ -222,6 +220,21 @@ func TestNames(t *testing.T) {
 		"zerocopy/response/method=write+sendfile/size=4KiB/transport=loopback"} {
 		if !seen[n] {
 			t.Errorf("no benchmark %s", n)
+		}
+	}
+}
+
+// Every method of the tables can be opened: the table is the whole of a
+// method's wiring.
+func TestMethodTables(t *testing.T) {
+	for _, m := range sendMethods {
+		if m.open == nil || m.name == "" || m.doc == "" {
+			t.Errorf("send method %q: open, name and doc are required", m.name)
+		}
+	}
+	for _, m := range responseMethods {
+		if m.send == nil || m.name == "" || m.doc == "" {
+			t.Errorf("response method %q: send, name and doc are required", m.name)
 		}
 	}
 }
