@@ -6,12 +6,15 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"zbench/internal/sys"
 )
 
 // NICFor finds the interface that holds local, the address a benchmark's
@@ -68,15 +71,19 @@ func probeNIC(ifc net.Interface) NIC {
 // ethtoolValue issues one of the legacy ETHTOOL_G* ioctls that return a
 // struct ethtool_value {cmd, data}.
 func ethtoolValue(fd int, ifname string, cmd uint32) (uint32, error) {
-	val := struct{ cmd, data uint32 }{cmd: cmd}
+	// ifr holds val's address as an integer: val is heap memory (see
+	// sys.HeapBytes).
+	val := sys.HeapNew[struct{ cmd, data uint32 }]()
+	val.cmd = cmd
 	var ifr struct {
 		name [unix.IFNAMSIZ]byte
 		data uintptr
 		_    [16]byte
 	}
 	copy(ifr.name[:], ifname)
-	ifr.data = uintptr(unsafe.Pointer(&val))
+	ifr.data = uintptr(unsafe.Pointer(val))
 	_, _, e := syscall.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
+	runtime.KeepAlive(val)
 	if e != 0 {
 		return 0, fmt.Errorf("ethtool %#x on %s: %w", cmd, ifname, e)
 	}
