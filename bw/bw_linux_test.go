@@ -44,7 +44,9 @@ func TestMemSmoke(t *testing.T) {
 			t.Errorf("%s: %s", x.Name, x.Error)
 			continue
 		}
-		if x.Median < 100e6 || x.Median > 10e12 {
+		// No lower bound: a loaded machine may be as slow as it likes; only a
+		// rate no host reaches (or none at all) says the measurement is wrong.
+		if !(x.Median > 0) || x.Median > 10e12 {
 			t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
 		}
 	}
@@ -68,7 +70,9 @@ func checkStreams(t *testing.T, res []results.Result) {
 			t.Errorf("%s: %s", x.Name, x.Error)
 			continue
 		}
-		if x.Median < 1e6 || x.Median > 1e12 {
+		// No lower bound: a loaded machine may be as slow as it likes; only a
+		// rate no host reaches (or none at all) says the measurement is wrong.
+		if !(x.Median > 0) || x.Median > 1e12 {
 			t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
 		}
 		if x.Metrics["sender-cpu-ns/B"] <= 0 || x.Metrics["receiver-cpu-ns/B"] <= 0 {

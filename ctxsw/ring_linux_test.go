@@ -129,8 +129,10 @@ func TestDirectRun(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			default:
-				// 200 hops, each a switch and two system calls.
-				if per := b.Elapsed().Nanoseconds() / 200; per < 100 || per > 10_000_000 {
+				// 200 hops, each a switch and two system calls: faster than 100 ns
+				// a hop means the ring did not run; no upper bound, since a loaded
+				// machine may be as slow as it likes.
+				if per := b.Elapsed().Nanoseconds() / 200; per < 100 {
 					t.Errorf("%d ns per hop, implausible", per)
 				}
 			}

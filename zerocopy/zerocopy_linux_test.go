@@ -119,7 +119,9 @@ func check(t *testing.T, res []results.Result) {
 			continue
 		}
 		if strings.HasPrefix(x.Name, "zerocopy/send") {
-			if x.Median < 1e6 || x.Median > 1e12 {
+			// No lower bound: a loaded machine may be as slow as it likes; only a
+			// rate no host reaches (or none at all) says the measurement is wrong.
+			if !(x.Median > 0) || x.Median > 1e12 {
 				t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
 			}
 			for _, m := range []string{"sender-cpu-ns/B", "receiver-cpu-ns/B"} {
@@ -138,7 +140,7 @@ func check(t *testing.T, res []results.Result) {
 				t.Errorf("%s: copied-fraction %v, warnings %q: a local transport must show a copy", x.Name, f, x.Warnings)
 			}
 		} else {
-			if x.Median < 10 || x.Median > 1e7 {
+			if !(x.Median > 0) || x.Median > 1e9 {
 				t.Errorf("%s = %.3g responses/s: implausible", x.Name, x.Median)
 			}
 			if x.Metrics["segments/response"] < 1 || x.Metrics["sender-cpu-ns/response"] <= 0 {

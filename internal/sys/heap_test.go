@@ -84,6 +84,7 @@ func bad6() { var st T; x := uint64(uintptr(unsafe.Pointer(&st))); _ = x }
 func good1() { var st T; syscall.RawSyscall(0, uintptr(unsafe.Pointer(&st)), 0, 0) }
 func good2() { buf := sys.HeapBytes(1); p := uintptr(unsafe.Pointer(&buf[0])); syscall.RawSyscall(0, p, 0, 0); runtime.KeepAlive(buf) }
 func good3() { raw := sys.HeapNew[T](); p := uintptr(unsafe.Pointer(raw)); f := func() { syscall.RawSyscall(0, p, 0, 0) }; f(); runtime.KeepAlive(raw) }
+func good5() { ts := HeapNew[T](); r.ts = ts; r.arg.ts = uint64(uintptr(unsafe.Pointer(ts))) }
 func good4() { var ifr R; val := HeapNew[V](); ifr.data = uintptr(unsafe.Pointer(val)); syscall.Syscall(0, uintptr(unsafe.Pointer(&ifr)), 0, 0); runtime.KeepAlive(val) }
 `
 	path := filepath.Join(t.TempDir(), "p.go")
@@ -99,7 +100,7 @@ func good4() { var ifr R; val := HeapNew[V](); ifr.data = uintptr(unsafe.Pointer
 			t.Errorf("%s: %d violations found, want 1", fn, got[fn])
 		}
 	}
-	for _, fn := range []string{"good1", "good2", "good3", "good4"} {
+	for _, fn := range []string{"good1", "good2", "good3", "good4", "good5"} {
 		if got[fn] != 0 {
 			t.Errorf("%s: %d violations found, want none", fn, got[fn])
 		}
@@ -278,6 +279,11 @@ func untraced(fn *ast.FuncDecl, x ast.Expr) string {
 			for i, l := range s.Lhs {
 				if isIdent(l, id.Name) && i < len(s.Rhs) && isHeapCall(s.Rhs[i]) {
 					fromHeap = true
+				}
+				// Stored as a pointer in a field: the object holding the
+				// field keeps the memory alive as long as it lives.
+				if _, field := l.(*ast.SelectorExpr); field && i < len(s.Rhs) && isIdent(s.Rhs[i], id.Name) {
+					alive = true
 				}
 			}
 		case *ast.ValueSpec:
