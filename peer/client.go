@@ -15,7 +15,8 @@ import (
 // benchmark's remote end.
 type Session struct {
 	conn net.Conn
-	// Hello is the server's greeting (its environment in Hello.Env).
+	// Hello is the server's greeting, with the server's environment
+	// (Hello.Env, Hello.NIC) that came once the token was proven.
 	Hello *Msg
 	// Data is where the remote end listens.
 	Data netip.AddrPort
@@ -87,8 +88,12 @@ func (s *Session) handshake(token []byte) error {
 	if token != nil {
 		auth.MAC = MAC(token, hello.Nonce)
 	}
-	_, err = s.exchange(auth, TypeResult)
-	return err
+	ok, err := s.exchange(auth, TypeResult)
+	if err != nil {
+		return err
+	}
+	hello.Env, hello.NIC = ok.Env, ok.NIC
+	return nil
 }
 
 // Start asks for bench's remote end, with a receive buffer of readSize

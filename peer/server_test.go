@@ -29,11 +29,13 @@ func (e *echoEnd) Stop() (map[string]float64, error) {
 	return map[string]float64{"stopped": 1}, nil
 }
 
-func startEcho(bench string, _ int, local, peer netip.Addr) (RemoteEnd, error) {
-	if bench != "lat/tcp/size=1B/cpu=free/transport=peer" {
+func (e *echoEnd) Kill() { e.ln.Close() }
+
+func startEcho(_ context.Context, r StartRequest) (RemoteEnd, error) {
+	if r.Bench != "lat/tcp/size=1B/cpu=free/transport=peer" {
 		return nil, fmt.Errorf("not a benchmark this server runs")
 	}
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(local, 0).String())
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(r.Local, 0).String())
 	if err != nil {
 		return nil, err
 	}
