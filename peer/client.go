@@ -204,6 +204,14 @@ func (s *Session) stopRelay() (map[string]float64, error) {
 		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
 	}
 	if err := s.send(&Msg{Type: TypeStop}); err != nil {
+		// The server may have ended the session, and said why.
+		select {
+		case e := <-s.ended:
+			if e.msg != nil && e.msg.Err != "" {
+				return fail(fmt.Errorf("server: %s", e.msg.Err))
+			}
+		case <-time.After(time.Second):
+		}
 		return fail(err)
 	}
 	select {
