@@ -14,11 +14,11 @@ package bw
 
 import (
 	"fmt"
-	"time"
 	"zbench/name"
 
 	"zbench/bench"
 	"zbench/peer"
+	"zbench/stream"
 )
 
 // Specs returns the family's benchmarks, in the order reports show them.
@@ -35,16 +35,6 @@ var (
 		{"tcp", "a TCP connection (socket buffers autotuned, Nagle on, as iperf3 leaves them)"},
 	}
 )
-
-// StreamCostDoc says what the per-byte costs of a stream count; the
-// zerocopy family's docs end with it too.
-const StreamCostDoc = "Metrics: sender-cpu-ns/B and receiver-cpu-ns/B are each side's measuring thread's CPU time " +
-	"(user+system, the figure getrusage(RUSAGE_THREAD) reports) over the timed region, per byte. They include softirq " +
-	"work the kernel ran on that CPU while the thread was current, and nothing else: softirq work in ksoftirqd or on " +
-	"other CPUs is in neither. Over loopback and veth the receive side of TCP (protocol processing, queueing to the " +
-	"receiving socket, and for MSG_ZEROCOPY or SEND_ZC the deferred copy) mostly runs in the sender's context, as " +
-	"softirq work when its transmit returns, so the sender's figure carries much of the receive path and the " +
-	"receiver's is little more than its copy to user space."
 
 func streamSpecs() []bench.Spec {
 	var specs []bench.Spec
@@ -66,30 +56,21 @@ func streamSpecs() []bench.Spec {
 					Doc: fmt.Sprintf("one-way stream through %s: the measuring thread write(2)s %s chunks, a helper process "+
 						"on another CPU read(2)s them into a %s buffer. One op is one chunk; the result is bytes per second, "+
 						"timed until the last byte is in the reader's buffer. ", k.what, name.FormatSize(chunk), name.FormatSize(chunk)) +
-						StreamCostDoc + tcpDoc(k.name),
+						stream.CostDoc + tcpDoc(k.name),
 					Unit:      "B/s",
 					Default:   false, // the default suite's stream is zerocopy/send/method=write
 					Pin:       true,
-					Target:    StreamTarget,
-					PerWorker: StreamPerWorker,
+					Target:    stream.Target,
+					PerWorker: stream.PerWorker,
 					Requires:  reqs,
 					Run:       streamRun(full, k.name, int(chunk), tr),
-					Child:     SinkChild,
+					Child:     stream.SinkChild,
 				})
 			}
 		}
 	}
 	return specs
 }
-
-// A stream's set-up (a receiving helper, a connection) costs more than a
-// sample, and gigabytes per second settle within tens of milliseconds: a
-// worker takes several short samples. These are defaults: --time and
-// --per-worker apply to every benchmark when given.
-const (
-	StreamTarget    = 25 * time.Millisecond
-	StreamPerWorker = 4
-)
 
 func tcpDoc(kind string) string {
 	if kind != "tcp" {

@@ -2,15 +2,12 @@ package bw
 
 import (
 	"context"
-	"errors"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"zbench/bench"
-	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
 )
@@ -92,38 +89,4 @@ func TestStreamsVeth(t *testing.T) {
 	}
 	defer pair.Close()
 	checkStreams(t, run(t, pair.Env(), true, "bw/tcp/chunk=64KiB/transport=veth"))
-}
-
-// The sink finds a corrupted byte, says where, and the sender learns why
-// its next write failed.
-func TestSinkCatchesCorruption(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	for _, kind := range []string{"pipe", "tcp"} {
-		tr, _ := peer.Lookup(peer.Loopback)
-		s, err := Dial("bw/"+kind+"/chunk=4KiB"+map[string]string{"pipe": "", "tcp": "/transport=loopback"}[kind],
-			Link{Kind: kind, Transport: tr, CPU: -1, ReadSize: 4096})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := Pattern{Seed: 5}
-		buf := make([]byte, 4096)
-		if err := s.Expect(Job{Bytes: 4 * 4096, Verify: true, Pattern: p}); err != nil {
-			t.Fatal(err)
-		}
-		for i := range 4 {
-			p.Fill(buf, int64(i)*4096)
-			if i == 2 {
-				buf[1234] ^= 0x40
-			}
-			if err := sys.WriteAll(s.Fd, buf); err != nil {
-				break
-			}
-		}
-		_, err = s.Report()
-		if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "stream byte 9426") {
-			t.Errorf("%s: report error %v, want the sink to name stream byte 9426", kind, err)
-		}
-		s.Close()
-	}
 }

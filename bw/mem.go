@@ -6,6 +6,7 @@ import (
 	"zbench/name"
 
 	"zbench/bench"
+	"zbench/stream"
 )
 
 // Memory bandwidth: one op is one pass over a buffer of the named size.
@@ -61,8 +62,8 @@ func memRun(op func(dst, src []byte), size int) func(*bench.B) error {
 			memBuffers.src, memBuffers.dst = make([]byte, size), make([]byte, size)
 			// Go's large allocations are page-aligned fresh mappings: writing
 			// every byte faults each page in with real, distinct memory.
-			Pattern{Seed: 1}.Fill(memBuffers.src, 0)
-			Pattern{Seed: 2}.Fill(memBuffers.dst, 0)
+			stream.Pattern{Seed: 1}.Fill(memBuffers.src, 0)
+			stream.Pattern{Seed: 2}.Fill(memBuffers.dst, 0)
 			memBuffers.size = size
 		}
 		src, dst := memBuffers.src, memBuffers.dst

@@ -8,18 +8,11 @@ import (
 	"zbench/bench"
 	"zbench/internal/sys"
 	"zbench/peer"
+	"zbench/stream"
 )
 
 // streamSeed keys the verification pattern of bw streams.
 const streamSeed = 0x6277
-
-// WarmBytes is how much a new connection sends before its first timed
-// phase: it starts with a small congestion window and receive buffer, and
-// reaches its steady state only after some megabytes.
-func WarmBytes(chunk int) int64 {
-	n := max(int64(8<<20), 4*int64(chunk))
-	return (n + int64(chunk) - 1) / int64(chunk) * int64(chunk)
-}
 
 // streamRun measures one stream benchmark. A worker process measures one
 // benchmark and calls its Run several times (calibration, warm-up,
@@ -29,23 +22,23 @@ func WarmBytes(chunk int) int64 {
 // buffers; each run is a phase of its own (job, stream, report). A failed
 // run drops everything, and the sink dies with the worker.
 func streamRun(name, kind string, chunk int, transport string) func(*bench.B) error {
-	return Reused(func(b *bench.B) (*streamState, error) {
-		return newStreamState(name, kind, chunk, transport, SinkCPU(b), b.Verify())
+	return stream.Reused(func(b *bench.B) (*streamState, error) {
+		return newStreamState(name, kind, chunk, transport, stream.SinkCPU(b), b.Verify())
 	})
 }
 
 type streamState struct {
-	s      *Stream
+	s      *stream.Conn
 	tcp    bool
 	buf    []byte
 	chunk  int
 	verify bool
-	pat    Pattern
+	pat    stream.Pattern
 	off    int64 // stream offset reached
 }
 
 func newStreamState(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
-	l := Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk}
+	l := stream.Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk}
 	if transport != "" {
 		tr, err := peer.Lookup(transport)
 		if err != nil {
@@ -53,17 +46,17 @@ func newStreamState(name, kind string, chunk int, transport string, sinkCPU int,
 		}
 		l.Transport = tr
 	}
-	s, err := Dial(name, l)
+	s, err := stream.Dial(name, l)
 	if err != nil {
 		return nil, err
 	}
-	st := &streamState{s: s, tcp: kind == "tcp", chunk: chunk, verify: verify, pat: Pattern{Seed: streamSeed}}
-	if st.buf, err = Buffer(chunk); err != nil {
+	st := &streamState{s: s, tcp: kind == "tcp", chunk: chunk, verify: verify, pat: stream.Pattern{Seed: streamSeed}}
+	if st.buf, err = stream.Buffer(chunk); err != nil {
 		s.Close()
 		return nil, err
 	}
-	warm := WarmBytes(chunk)
-	if err := s.Expect(Job{Bytes: warm, Verify: verify, Pattern: st.pat}); err == nil {
+	warm := stream.WarmBytes(chunk)
+	if err := s.Expect(stream.Job{Bytes: warm, Verify: verify, Pattern: st.pat}); err == nil {
 		if err = st.send(warm / int64(chunk)); err == nil {
 			_, err = s.Report()
 		}
@@ -94,7 +87,7 @@ func (st *streamState) send(n int64) error {
 func (st *streamState) Measure(b *bench.B) error {
 	total, start := int64(b.N)*int64(st.chunk), st.off
 	b.SetBytes(int64(st.chunk))
-	if err := st.s.Begin(b, Job{Bytes: total, Offset: start, Verify: st.verify, Pattern: st.pat}); err != nil {
+	if err := st.s.Begin(b, stream.Job{Bytes: total, Offset: start, Verify: st.verify, Pattern: st.pat}); err != nil {
 		return err
 	}
 	if err := st.send(int64(b.N)); err != nil {
@@ -108,7 +101,7 @@ func (st *streamState) Measure(b *bench.B) error {
 		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
 	}
 	if st.verify {
-		if want := StreamCRC(st.pat, start, total); c.CRC != want {
+		if want := stream.CRC(st.pat, start, total); c.CRC != want {
 			return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
 		}
 	}

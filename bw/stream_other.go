@@ -14,6 +14,3 @@ var errNotLinux = fmt.Errorf("%w: the stream benchmarks are Linux-only", sys.Err
 func streamRun(string, string, int, string) func(*bench.B) error {
 	return func(*bench.B) error { return errNotLinux }
 }
-
-// SinkChild fails: the sink is Linux-only.
-func SinkChild([]string) error { return errNotLinux }

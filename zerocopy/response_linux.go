@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
-	"zbench/bw"
 	"zbench/internal/sys"
 	"zbench/peer"
+	"zbench/stream"
 )
 
 // responseSeed keys the pattern of the file a response carries.
@@ -20,16 +20,16 @@ const responseSeed = 0x66696c65
 // responseRun measures one response method at one file size, setting up
 // on a worker's first run and reusing it after, as sendRun does.
 func responseRun(name, method string, file int64, transport string) func(*bench.B) error {
-	return bw.Reused(func(b *bench.B) (*responseState, error) {
-		return newResponseState(name, method, file, transport, bw.SinkCPU(b), b.Verify())
+	return stream.Reused(func(b *bench.B) (*responseState, error) {
+		return newResponseState(name, method, file, transport, stream.SinkCPU(b), b.Verify())
 	})
 }
 
 type responseState struct {
-	s   *bw.Stream
+	s   *stream.Conn
 	f   *os.File
 	r   *responder
-	job bw.Job // header, file, verification; FirstSeq is the next response
+	job stream.Job // header, file, verification; FirstSeq is the next response
 	req [1]byte
 }
 
@@ -39,12 +39,12 @@ func newResponseState(name, method string, file int64, transport string, sinkCPU
 		return nil, err
 	}
 	hdr := responseHeader
-	s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: int(hdr + file), NoDelay: true})
+	s, err := stream.Dial(name, stream.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: int(hdr + file), NoDelay: true})
 	if err != nil {
 		return nil, err
 	}
-	st = &responseState{s: s, job: bw.Job{Header: hdr, File: file, Verify: verify,
-		Pattern: bw.Pattern{Seed: responseSeed, Period: file}}}
+	st = &responseState{s: s, job: stream.Job{Header: hdr, File: file, Verify: verify,
+		Pattern: stream.Pattern{Seed: responseSeed, Period: file}}}
 	defer func(st *responseState) {
 		if err != nil {
 			st.Close()
@@ -81,7 +81,7 @@ func (st *responseState) serve(n int64) error {
 			return fmt.Errorf("request %d carries %d", seq, st.req[0])
 		}
 		// A server writes a header per response: its cost is in.
-		bw.FillHeader(st.r.hdr, seq)
+		stream.FillHeader(st.r.hdr, seq)
 		if err := st.r.respond(); err != nil {
 			return st.s.Why(fmt.Errorf("response %d: %w", seq, err))
 		}
@@ -109,7 +109,7 @@ func (st *responseState) Measure(b *bench.B) error {
 		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, n*size)
 	}
 	if job.Verify {
-		if want := bw.ResponsesCRC(job.Header, job.File, job.FirstSeq, n, job.Pattern); c.CRC != want {
+		if want := stream.ResponsesCRC(job.Header, job.File, job.FirstSeq, n, job.Pattern); c.CRC != want {
 			return fmt.Errorf("checksum of the responses: receiver %#x, sender %#x", c.CRC, want)
 		}
 	}
@@ -149,7 +149,7 @@ type responder struct {
 func newResponder(method string, fd int, f *os.File, hdr, size int64) (*responder, error) {
 	r := &responder{fd: fd, file: int(f.Fd()), size: size, method: method, one: 1}
 	var err error
-	if r.page, err = bw.Buffer(int(hdr)); err != nil {
+	if r.page, err = stream.Buffer(int(hdr)); err != nil {
 		return nil, err
 	}
 	r.hdr = r.page[:hdr]
@@ -161,7 +161,7 @@ func newResponder(method string, fd int, f *os.File, hdr, size int64) (*responde
 			return nil, fmt.Errorf("mmap of the file: %w", err)
 		}
 		if method == "copy" {
-			if r.buf, err = bw.Buffer(int(hdr + size)); err != nil {
+			if r.buf, err = stream.Buffer(int(hdr + size)); err != nil {
 				r.close()
 				return nil, err
 			}

@@ -13,9 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
-	"zbench/bw"
 	"zbench/internal/sys"
 	"zbench/peer"
+	"zbench/stream"
 )
 
 // sendSeed keys the verification pattern of zerocopy streams.
@@ -26,8 +26,9 @@ const sendSeed = 0x7a63
 // few microseconds, the sender rarely waits for one.
 const zcPoolBytes = 1 << 20
 
-// completionTimeout bounds every wait for a zero-copy completion: a lost
-// completion is an error, never a hang.
+// completionTimeout bounds every wait for a completion (MSG_ZEROCOPY's
+// error queue, every io_uring CQE): a lost completion is the benchmark's
+// error, never a hang until the worker is killed.
 const completionTimeout = 10 * time.Second
 
 // sender is one method's state: chunk sends exactly one send call's worth
@@ -44,23 +45,23 @@ type sendEnv struct {
 	fd     int // the connected socket: raw, blocking
 	size   int // bytes per chunk
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	file   *os.File // the file, for file methods
 	tr     peer.Transport
 }
 
-// sendRun measures one method at one size. As for bw's streams, the first
+// sendRun measures one method at one size. As for every stream (stream.Reused), the first
 // run of a worker sets up (sink, connection, file, buffers, an 8 MiB
 // warm-up) and the worker's later runs reuse it, each a phase of its own;
 // a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
-	return bw.Reused(func(b *bench.B) (*sendState, error) {
-		return newSendState(name, m, size, transport, bw.SinkCPU(b), b.Verify())
+	return stream.Reused(func(b *bench.B) (*sendState, error) {
+		return newSendState(name, m, size, transport, stream.SinkCPU(b), b.Verify())
 	})
 }
 
 type sendState struct {
-	s         *bw.Stream
+	s         *stream.Conn
 	env       *sendEnv
 	snd       sender
 	zp        *pool // the zero-copy methods' completion accounting
@@ -73,12 +74,12 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 	if err != nil {
 		return nil, err
 	}
-	s, err := bw.Dial(name, bw.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: recvSize})
+	s, err := stream.Dial(name, stream.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: recvSize})
 	if err != nil {
 		return nil, err
 	}
 	st = &sendState{s: s, transport: transport,
-		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: bw.Pattern{Seed: sendSeed}, tr: tr}}
+		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: stream.Pattern{Seed: sendSeed}, tr: tr}}
 	defer func(st *sendState) {
 		if err != nil {
 			st.Close()
@@ -97,8 +98,8 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 	if p, ok := st.snd.(interface{ stats() *pool }); ok && m.zc {
 		st.zp = p.stats()
 	}
-	warm := bw.WarmBytes(size)
-	if err := s.Expect(bw.Job{Bytes: warm, Verify: verify, Pattern: st.env.pat}); err != nil {
+	warm := stream.WarmBytes(size)
+	if err := s.Expect(stream.Job{Bytes: warm, Verify: verify, Pattern: st.env.pat}); err != nil {
 		return nil, err
 	}
 	if err := st.stream(warm / int64(size)); err != nil {
@@ -135,7 +136,7 @@ func (st *sendState) Measure(b *bench.B) error {
 	}
 	total, start := int64(b.N)*size, st.off
 	b.SetBytes(size)
-	if err := st.s.Begin(b, bw.Job{Bytes: total, Offset: start, Verify: st.env.verify, Pattern: st.env.pat}); err != nil {
+	if err := st.s.Begin(b, stream.Job{Bytes: total, Offset: start, Verify: st.env.verify, Pattern: st.env.pat}); err != nil {
 		return err
 	}
 	if err := st.stream(int64(b.N)); err != nil {
@@ -149,7 +150,7 @@ func (st *sendState) Measure(b *bench.B) error {
 		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, total)
 	}
 	if st.env.verify {
-		if want := bw.StreamCRC(st.env.pat, start, total); c.CRC != want {
+		if want := stream.CRC(st.env.pat, start, total); c.CRC != want {
 			return fmt.Errorf("checksum of the stream: receiver %#x, sender %#x", c.CRC, want)
 		}
 	}
@@ -190,7 +191,7 @@ func reportCopied(b *bench.B, p *pool, transport string) {
 // pageCacheFile makes the file the file methods send: written once with
 // the pattern, synced so that no writeback runs during timing, read once so
 // that every page is in the page cache, and unlinked (it lives while open).
-func pageCacheFile(size int, pat bw.Pattern) (*os.File, error) {
+func pageCacheFile(size int, pat stream.Pattern) (*os.File, error) {
 	f, err := os.CreateTemp("", "zbench-file-*")
 	if err != nil {
 		return nil, fmt.Errorf("the file to send: %w", err)
@@ -255,11 +256,11 @@ type writeSender struct {
 	fd     int
 	buf    []byte
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 }
 
 func newWrite(env *sendEnv) (sender, error) {
-	buf, err := bw.Buffer(env.size)
+	buf, err := stream.Buffer(env.size)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +284,7 @@ type readWriteSender struct {
 }
 
 func newReadWrite(env *sendEnv) (sender, error) {
-	buf, err := bw.Buffer(env.size)
+	buf, err := stream.Buffer(env.size)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +435,7 @@ type vmspliceSender struct {
 	ring   []byte
 	size   int
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	iov    unix.Iovec
 }
 
@@ -444,7 +445,7 @@ func newVmsplice(env *sendEnv) (sender, error) {
 		return nil, err
 	}
 	n := (bound/env.size + 1) * env.size
-	ring, err := bw.Buffer(n)
+	ring, err := stream.Buffer(n)
 	if err != nil {
 		return nil, err
 	}
@@ -529,7 +530,7 @@ func sysctlMax(netns, name string) (v int, err error) {
 // poolBuffers cuts one mapping into the buffers of a zero-copy pool.
 func poolBuffers(size int) (mem []byte, bufs [][]byte, err error) {
 	n := max(4, zcPoolBytes/size)
-	if mem, err = bw.Buffer(n * size); err != nil {
+	if mem, err = stream.Buffer(n * size); err != nil {
 		return nil, nil, err
 	}
 	for i := range n {
@@ -543,7 +544,7 @@ type msgZerocopySender struct {
 	zcSender
 	mem    []byte
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	fill   func([]byte)
 	off    int64
 }
@@ -598,7 +599,7 @@ type uringSender struct {
 	pool   *pool
 	mem    []byte
 	verify bool
-	pat    bw.Pattern
+	pat    stream.Pattern
 	first  bool // no request has completed yet: an EINVAL means no SEND_ZC
 }
 
@@ -609,7 +610,7 @@ func newUring(env *sendEnv, zc bool) (sender, error) {
 	if zc {
 		mem, bufs, err = poolBuffers(env.size)
 	} else {
-		mem, err = bw.Buffer(env.size)
+		mem, err = stream.Buffer(env.size)
 		bufs = [][]byte{mem}
 	}
 	if err != nil {
@@ -657,7 +658,7 @@ func (u *uringSender) chunk(off int64) error {
 		} else {
 			sqe.PrepSend(u.fd, buf[sent:], unix.MSG_WAITALL, uint64(id))
 		}
-		if _, err := u.ring.Submit(1, 1); err != nil {
+		if _, err := u.ring.SubmitWait(1, 1, completionTimeout); err != nil {
 			return err
 		}
 		n, err := u.result(id)
@@ -675,7 +676,7 @@ func (u *uringSender) result(id uint32) (int, error) {
 	for {
 		cqe, ok := u.ring.PeekCQE()
 		if !ok {
-			if _, err := u.ring.Submit(0, 1); err != nil {
+			if _, err := u.ring.SubmitWait(0, 1, completionTimeout); err != nil {
 				return 0, err
 			}
 			continue
@@ -717,7 +718,7 @@ func (u *uringSender) result(id uint32) (int, error) {
 // reap waits for at least one CQE and takes every notification ready.
 func (u *uringSender) reap() error {
 	if u.ring.CQReady() == 0 {
-		if _, err := u.ring.Submit(0, 1); err != nil {
+		if _, err := u.ring.SubmitWait(0, 1, completionTimeout); err != nil {
 			return err
 		}
 	}

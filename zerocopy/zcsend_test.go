@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"zbench/bw"
+	"zbench/stream"
 )
 
 // fakeKernel stands behind a zcSender: it numbers successful send calls as
@@ -126,7 +126,7 @@ func TestZCSenderReuseRule(t *testing.T) {
 		k.shortProb = 0.3
 		k.copyProb = 0.5
 		z := newSender(k, 3, 64, 8)
-		p := bw.Pattern{Seed: seed}
+		p := stream.Pattern{Seed: seed}
 		const chunks = 300
 		var off int64
 		for range chunks {
@@ -167,7 +167,7 @@ func TestZCSenderReuseRule(t *testing.T) {
 func TestZCSenderFakeCatchesEarlyReuse(t *testing.T) {
 	k := newFake(1, 0)
 	z := newSender(k, 2, 64, 64)
-	p := bw.Pattern{Seed: 1}
+	p := stream.Pattern{Seed: 1}
 	var off int64
 	for range 10 {
 		z.pool.busy[z.pool.next] = 0 // break the rule: pretend the buffer is free

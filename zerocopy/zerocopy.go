@@ -1,7 +1,7 @@
 // Package zerocopy is a family of the measure stage of zbench's pipeline:
 // the ways Linux can send a file or a buffer down a TCP socket, side by
 // side, and what the kernel really did. One driver sends the same bytes to
-// the same receiver (bw's sink: read(2) into a buffer in a helper process)
+// the same receiver (stream's sink: read(2) into a buffer in a helper process)
 // with each method of a table — write, read+write, mmap+write, sendfile,
 // splice, vmsplice, MSG_ZEROCOPY, io_uring SEND and SEND_ZC — so that only
 // the sending side varies. Results carry throughput, each side's CPU time
@@ -20,9 +20,9 @@ import (
 	"zbench/name"
 
 	"zbench/bench"
-	"zbench/bw"
 	"zbench/internal/sys"
 	"zbench/peer"
+	"zbench/stream"
 )
 
 // Specs returns the family's benchmarks, in the order reports show them.
@@ -95,7 +95,7 @@ func sendSpecs() []bench.Spec {
 				doc := fmt.Sprintf("one-way TCP stream of %s send calls, %s. The receiver, a helper process on another "+
 					"CPU, read(2)s into a %s buffer whatever the method. One op is one send call's %s; the result is bytes "+
 					"per second, timed until the last byte is in the receiver's buffer. ",
-					name.FormatSize(size), m.doc, name.FormatSize(recvSize), name.FormatSize(size)) + bw.StreamCostDoc +
+					name.FormatSize(size), m.doc, name.FormatSize(recvSize), name.FormatSize(size)) + stream.CostDoc +
 					" retransmits is the sender socket's tcpi_total_retrans delta."
 				if m.zc {
 					doc += zcNote
@@ -108,11 +108,11 @@ func sendSpecs() []bench.Spec {
 					Unit:      "B/s",
 					Default:   tr == peer.Loopback && size == 128<<10 && isDefault(m.name),
 					Pin:       true,
-					Target:    bw.StreamTarget,
-					PerWorker: bw.StreamPerWorker,
+					Target:    stream.Target,
+					PerWorker: stream.PerWorker,
 					Requires:  reqs,
 					Run:       sendRun(full, m, int(size), tr),
-					Child:     bw.SinkChild,
+					Child:     stream.SinkChild,
 				})
 			}
 		}
@@ -166,11 +166,11 @@ func responseSpecs() []bench.Spec {
 						"retransmits.", responseHeader, name.FormatSize(file), m.doc),
 					Unit:      "op/s",
 					Pin:       true,
-					Target:    bw.StreamTarget,
-					PerWorker: bw.StreamPerWorker,
+					Target:    stream.Target,
+					PerWorker: stream.PerWorker,
 					Requires:  reqs,
 					Run:       responseRun(full, m.name, file, tr),
-					Child:     bw.SinkChild,
+					Child:     stream.SinkChild,
 				})
 			}
 		}

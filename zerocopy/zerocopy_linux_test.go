@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"zbench/bench"
-	"zbench/bw"
 	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
+	"zbench/stream"
 )
 
 // The test binary is zbench for this family: worker and helper processes
@@ -47,7 +47,7 @@ func init() {
 func init() {
 	sendMethods = append(sendMethods, sendMethod{name: "vmsplice-early", doc: "vmsplice reusing its buffer at once (tests only)"})
 	testMethods["vmsplice-early"] = func(env *sendEnv) (sender, error) {
-		ring, err := bw.Buffer(env.size)
+		ring, err := stream.Buffer(env.size)
 		if err != nil {
 			return nil, err
 		}

@@ -1,10 +1,12 @@
 package sys
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -18,8 +20,10 @@ const (
 	ioringOffSQEs   = 0x10000000
 
 	ioringFeatSingleMmap = 1 << 0 // IORING_FEAT_SINGLE_MMAP (Linux 5.4)
+	ioringFeatExtArg     = 1 << 8 // IORING_FEAT_EXT_ARG (Linux 5.11)
 
 	ioringEnterGetEvents = 1 << 0 // IORING_ENTER_GETEVENTS
+	ioringEnterExtArg    = 1 << 3 // IORING_ENTER_EXT_ARG: argp is a struct io_uring_getevents_arg
 
 	ioringDisabledPath = "/proc/sys/kernel/io_uring_disabled"
 )
@@ -50,10 +54,29 @@ type cqringOffsets struct {
 	userAddr                                                        uint64
 }
 
+// getEventsArg is struct io_uring_getevents_arg (24 bytes): with
+// IORING_ENTER_EXT_ARG, io_uring_enter's argp points at one, and its ts at
+// a struct __kernel_timespec that bounds the wait for completions.
+type getEventsArg struct {
+	sigmask     uint64 // no signal mask: 0
+	sigmaskSz   uint32
+	minWaitUsec uint32 // 0: no minimum wait (the field was padding before Linux 6.12)
+	ts          uint64 // address of a kernelTimespec
+}
+
+// kernelTimespec is struct __kernel_timespec.
+type kernelTimespec struct{ sec, nsec int64 }
+
 var (
 	_ [120 - unsafe.Sizeof(ioUringParams{})]byte
 	_ [unsafe.Sizeof(ioUringParams{}) - 120]byte
+	_ [24 - unsafe.Sizeof(getEventsArg{})]byte
+	_ [unsafe.Sizeof(getEventsArg{}) - 24]byte
 )
+
+// ErrWaitTimeout is wrapped by the error of a bounded wait (SubmitWait)
+// that saw fewer completions than it waited for before its timeout.
+var ErrWaitTimeout = errors.New("io_uring: no completion within the timeout")
 
 // Ring is a minimal io_uring instance: one submission queue and one
 // completion queue, set up with no flags (no SQPOLL, no CQE32/SQE128).
@@ -96,6 +119,17 @@ type Ring struct {
 	cqMask    uint32
 	cqes      []CQE
 	cqHead    uint32 // our copy of *cqHeadPtr
+
+	// The bounded wait (SubmitWait). extArg says whether the kernel takes
+	// a timeout in io_uring_enter (IORING_FEAT_EXT_ARG); without it the
+	// wait polls the ring's descriptor. waitArg and waitTS are handed to
+	// the kernel by address, as integers the garbage collector cannot see:
+	// they are fields of the Ring, which NewRing allocates on the heap, and
+	// the Go heap does not move, where a goroutine's stack may.
+	extArg   bool
+	waitArg  getEventsArg
+	waitTS   kernelTimespec
+	waitPoll unix.PollFd
 }
 
 // NewRing sets up an io_uring with at least entries submission-queue entries
@@ -115,11 +149,12 @@ func NewRing(entries uint32) (*Ring, error) {
 	if errno != 0 {
 		return nil, setupError(entries, errno)
 	}
-	r := &Ring{fd: int(fd)}
+	r := &Ring{fd: int(fd), extArg: p.features&ioringFeatExtArg != 0}
 	if err := r.mapRings(&p); err != nil {
 		r.Close()
 		return nil, err
 	}
+	r.waitArg.ts = uint64(uintptr(unsafe.Pointer(&r.waitTS)))
 	return r, nil
 }
 
@@ -294,6 +329,117 @@ func (r *Ring) enter(toSubmit, minComplete uint32) (int, error) {
 		}
 		return 0, fmt.Errorf("io_uring_enter(submit=%d, min_complete=%d): %w", toSubmit, minComplete, errno)
 	}
+}
+
+// SubmitWait is Submit with a bounded wait: it publishes every SQE obtained
+// from GetSQE since the last Submit, submits toSubmit of them, and waits
+// until at least minComplete CQEs are ready (posted and not consumed), but
+// no longer than about timeout. If they are not there by then, the error
+// wraps ErrWaitTimeout: a completion that never comes is an error, never a
+// hang. It returns the number of SQEs the kernel consumed, also with the
+// timeout's error.
+//
+// Where the kernel takes a timeout in io_uring_enter (IORING_FEAT_EXT_ARG,
+// Linux 5.11), submitting and waiting are one system call, as with Submit;
+// elsewhere the wait is a ppoll of the ring's descriptor. A wait cut short
+// by a signal, or by a timeout the kernel does not report because it also
+// submitted, goes on against a deadline taken then, so the whole wait is
+// bounded by twice timeout at most. SubmitWait does not allocate unless it
+// fails.
+func (r *Ring) SubmitWait(toSubmit, minComplete uint32, timeout time.Duration) (int, error) {
+	atomic.StoreUint32(r.sqTail, r.sqeTail)
+	if minComplete == 0 {
+		return r.enter(toSubmit, 0)
+	}
+	if timeout <= 0 {
+		return 0, fmt.Errorf("io_uring: SubmitWait with timeout %v", timeout)
+	}
+	submitted := 0
+	wait := timeout
+	var deadline time.Time
+	for {
+		var err error
+		if r.extArg {
+			err = r.enterTimeout(&toSubmit, &submitted, minComplete, wait)
+		} else {
+			err = r.pollTimeout(&toSubmit, &submitted, wait)
+		}
+		if err != nil {
+			return submitted, err
+		}
+		if r.CQReady() >= minComplete {
+			return submitted, nil
+		}
+		// Short: a signal, or a timeout after a submission.
+		if deadline.IsZero() {
+			deadline = time.Now().Add(timeout)
+		}
+		if wait = time.Until(deadline); wait <= 0 {
+			return submitted, r.timeoutError(minComplete, timeout)
+		}
+	}
+}
+
+func (r *Ring) timeoutError(minComplete uint32, timeout time.Duration) error {
+	return fmt.Errorf("%w: %d of %d CQEs ready after %v", ErrWaitTimeout, r.CQReady(), minComplete, timeout)
+}
+
+// enterTimeout is one io_uring_enter that submits *toSubmit SQEs and waits
+// for minComplete CQEs for at most wait (IORING_ENTER_EXT_ARG). It counts
+// what the kernel consumed into *submitted. A wait that ends with ETIME is
+// the timeout's error; EINTR is no error (the caller checks the CQ and
+// waits on).
+func (r *Ring) enterTimeout(toSubmit *uint32, submitted *int, minComplete uint32, wait time.Duration) error {
+	r.waitTS = kernelTimespec{sec: int64(wait / time.Second), nsec: int64(wait % time.Second)}
+	// RawSyscall6 as in enter: the wait keeps its P, which a measuring
+	// thread wants; it lasts at most wait.
+	n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(*toSubmit), uintptr(minComplete),
+		ioringEnterGetEvents|ioringEnterExtArg, uintptr(unsafe.Pointer(&r.waitArg)), unsafe.Sizeof(r.waitArg))
+	switch errno {
+	case 0:
+		*submitted += int(n)
+		*toSubmit -= min(*toSubmit, uint32(n))
+		return nil
+	case unix.EINTR:
+		// Nothing was submitted: a submission is reported even if the
+		// wait after it is interrupted.
+		return nil
+	case unix.ETIME:
+		if r.CQReady() >= minComplete {
+			return nil
+		}
+		return r.timeoutError(minComplete, wait)
+	}
+	return fmt.Errorf("io_uring_enter(submit=%d, min_complete=%d, timeout %v): %w", *toSubmit, minComplete, wait, errno)
+}
+
+// pollTimeout submits without waiting, then, while no CQE is ready, waits
+// for the ring's descriptor to become readable (a CQE posted) for at most
+// wait: the bounded wait of kernels without IORING_FEAT_EXT_ARG. The
+// descriptor stays readable while any CQE is ready, so a wait for more than
+// one completion polls the CQ until they are there or the deadline passes.
+func (r *Ring) pollTimeout(toSubmit *uint32, submitted *int, wait time.Duration) error {
+	n, err := r.enter(*toSubmit, 0)
+	if err != nil {
+		return err
+	}
+	*submitted += n
+	*toSubmit -= min(*toSubmit, uint32(n))
+	if r.CQReady() > 0 {
+		return nil
+	}
+	r.waitTS = kernelTimespec{sec: int64(wait / time.Second), nsec: int64(wait % time.Second)}
+	r.waitPoll = unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN}
+	k, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&r.waitPoll)), 1, uintptr(unsafe.Pointer(&r.waitTS)), 0, 0, 0)
+	switch {
+	case e == unix.EINTR:
+		return nil
+	case e != 0:
+		return fmt.Errorf("ppoll of the io_uring descriptor: %w", e)
+	case k == 0 && r.CQReady() == 0:
+		return r.timeoutError(1, wait)
+	}
+	return nil
 }
 
 // CQReady returns the number of CQEs posted and not yet consumed.

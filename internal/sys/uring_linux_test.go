@@ -371,3 +371,77 @@ func TestSetupError(t *testing.T) {
 		t.Errorf("setupError(ENOMEM) = %v, want a plain error wrapping ENOMEM", err)
 	}
 }
+
+// opRecv is IORING_OP_RECV (Linux 5.6): the tests' completion that cannot
+// come, a receive on a socket nobody writes to.
+const opRecv uint8 = 27
+
+// A wait for a completion that never comes returns ErrWaitTimeout, with the
+// submission counted, through io_uring_enter's own timeout
+// (IORING_FEAT_EXT_ARG) and through the ppoll fallback alike; and the same
+// wait returns the completion once it comes.
+func TestSubmitWaitTimeout(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, ext := range []bool{true, false} {
+		r := newTestRing(t, 4)
+		if ext && !r.extArg {
+			t.Log("this kernel has no IORING_FEAT_EXT_ARG: only the ppoll fallback is tested")
+			continue
+		}
+		r.extArg = ext
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := mmapBuf(t, 64)
+		*r.GetSQE() = SQE{Opcode: opRecv, Fd: int32(fds[1]), Addr: bufAddr(buf), Len: uint32(len(buf)), UserData: 7}
+		n, err := r.SubmitWait(1, 1, 50*time.Millisecond)
+		if !errors.Is(err, ErrWaitTimeout) || n != 1 {
+			t.Fatalf("ext_arg %v: recv nobody writes to: SubmitWait = %d, %v; want 1 submitted and ErrWaitTimeout", ext, n, err)
+		}
+		// Waiting again, with nothing to submit, times out again.
+		if n, err := r.SubmitWait(0, 1, 20*time.Millisecond); !errors.Is(err, ErrWaitTimeout) || n != 0 {
+			t.Fatalf("ext_arg %v: second wait = %d, %v; want ErrWaitTimeout", ext, n, err)
+		}
+		// The completion comes once someone writes.
+		if _, err := unix.Write(fds[0], []byte("late")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.SubmitWait(0, 1, 10*time.Second); err != nil {
+			t.Fatalf("ext_arg %v: wait after the write: %v", ext, err)
+		}
+		c, ok := r.PeekCQE()
+		if !ok || c.UserData != 7 || c.Res != 4 || string(buf[:4]) != "late" {
+			t.Fatalf("ext_arg %v: CQE %+v (ok %v), buffer %q; want the 4-byte receive", ext, c, ok, buf[:4])
+		}
+		r.SeenCQE()
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+	}
+	r := newTestRing(t, 2)
+	if _, err := r.SubmitWait(0, 1, 0); err == nil {
+		t.Error("SubmitWait with a zero timeout accepted")
+	}
+}
+
+// SubmitWait submits and reaps in one call when the completion is ready at
+// once (a NOP), and does not allocate doing so.
+func TestSubmitWaitNop(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	r := newTestRing(t, 4)
+	allocs := testing.AllocsPerRun(100, func() {
+		r.GetSQE().PrepNop(3)
+		if n, err := r.SubmitWait(1, 1, time.Second); err != nil || n != 1 {
+			t.Fatalf("SubmitWait(NOP) = %d, %v", n, err)
+		}
+		if c, ok := r.PeekCQE(); !ok || c.UserData != 3 || c.Res != 0 {
+			t.Fatalf("NOP CQE %+v, ok %v", c, ok)
+		}
+		r.SeenCQE()
+	})
+	if allocs != 0 {
+		t.Errorf("SubmitWait allocates %v times per call", allocs)
+	}
+}

@@ -1,4 +1,4 @@
-package bw
+package stream
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -30,9 +29,9 @@ type Link struct {
 	NoDelay bool
 }
 
-// Stream is the sending side of a stream benchmark: a raw blocking
+// Conn is the sending side of a stream benchmark: a raw blocking
 // descriptor to write to (never the Go netpoller), and the sink behind it.
-type Stream struct {
+type Conn struct {
 	Fd       int // where the sender writes: pipe write end or socket
 	tcp      bool
 	noDelay  bool
@@ -52,11 +51,11 @@ type Stream struct {
 // and connects to it. For TCP the sink listens in the server's network
 // namespace and sends its port back, the start barrier; the sender's socket
 // is made in the client's namespace.
-func Dial(spec string, l Link) (s *Stream, err error) {
+func Dial(spec string, l Link) (s *Conn, err error) {
 	if l.Transport.Name == peer.Remote {
 		return dialRemote(spec, l)
 	}
-	s = &Stream{Fd: -1, ctl: -1, rep: -1}
+	s = &Conn{Fd: -1, ctl: -1, rep: -1}
 	st := s // error returns clear s; the clean-up needs the stream
 	defer func() {
 		if err != nil {
@@ -128,11 +127,11 @@ func Dial(spec string, l Link) (s *Stream, err error) {
 // server runs the same SinkChild, listening on its own address, and carries
 // the sink's request and report pipes over the control session, so the rest
 // of the stream is the same as locally.
-func dialRemote(spec string, l Link) (s *Stream, err error) {
+func dialRemote(spec string, l Link) (s *Conn, err error) {
 	if l.Kind != "tcp" {
 		return nil, fmt.Errorf("a %s stream cannot cross hosts", l.Kind)
 	}
-	s = &Stream{Fd: -1, ctl: -1, rep: -1, tcp: true}
+	s = &Conn{Fd: -1, ctl: -1, rep: -1, tcp: true}
 	st := s // error returns clear s; the clean-up needs the stream
 	defer func() {
 		if err != nil {
@@ -208,7 +207,7 @@ func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (fd int, er
 }
 
 // Close closes the sender's descriptors and stops the sink.
-func (s *Stream) Close() error {
+func (s *Conn) Close() error {
 	for _, fd := range []*int{&s.Fd, &s.ctl, &s.rep} {
 		if *fd >= 0 {
 			unix.Close(*fd)
@@ -233,7 +232,7 @@ func (s *Stream) Close() error {
 // Expect tells the sink what the next phase of the stream is. Call it
 // before the data: the sink takes its first CPU reading when the job
 // arrives, then blocks reading.
-func (s *Stream) Expect(j Job) error {
+func (s *Conn) Expect(j Job) error {
 	j.encode(&s.msg)
 	if err := sys.WriteAll(s.ctl, s.msg[:]); err != nil {
 		return fmt.Errorf("sending the job to the receiver: %w", err)
@@ -243,7 +242,7 @@ func (s *Stream) Expect(j Job) error {
 
 // Report waits for the sink's account of the phase. A failure the sink
 // found comes back wrapping ErrSink, with the sink's words.
-func (s *Stream) Report() (Report, error) {
+func (s *Conn) Report() (Report, error) {
 	r, status, err := s.readMsg()
 	switch {
 	case err != nil:
@@ -256,7 +255,7 @@ func (s *Stream) Report() (Report, error) {
 	return r, nil
 }
 
-func (s *Stream) readMsg() (Report, uint64, error) {
+func (s *Conn) readMsg() (Report, uint64, error) {
 	if _, err := sys.ReadFull(s.rep, s.msg[:]); err != nil {
 		if errors.Is(err, io.EOF) {
 			return Report{}, 0, errors.New("the receiver exited without a report")
@@ -270,7 +269,7 @@ func (s *Stream) readMsg() (Report, uint64, error) {
 // Why turns an error of the sending side into the sink's reason when the
 // sink failed first (a verification error closes its end, and the sender
 // then sees EPIPE or ECONNRESET): the report is already on its pipe.
-func (s *Stream) Why(sendErr error) error {
+func (s *Conn) Why(sendErr error) error {
 	pfd := []unix.PollFd{{Fd: int32(s.rep), Events: unix.POLLIN}}
 	if n, _ := unix.Poll(pfd, 2000); n == 1 {
 		if _, err := s.Report(); err != nil {
@@ -287,7 +286,7 @@ func (s *Stream) Why(sendErr error) error {
 // phase that a long-running program would never notice and a 100 ms
 // sample would. Setting TCP_NODELAY pushes the pending frames at once;
 // clearing it again leaves the socket as it was for the next phase.
-func (s *Stream) Push() error {
+func (s *Conn) Push() error {
 	if !s.tcp || s.noDelay {
 		return nil
 	}
@@ -302,7 +301,7 @@ func (s *Stream) Push() error {
 
 // Begin sends the job of the timed phase, takes the sender's first
 // readings (its thread's CPU time; the TCP counters), and starts the timer.
-func (s *Stream) Begin(b *bench.B, j Job) error {
+func (s *Conn) Begin(b *bench.B, j Job) error {
 	if err := s.Expect(j); err != nil {
 		return err
 	}
@@ -334,7 +333,7 @@ type Cost struct {
 // End waits for the sink's report, stops the timer, and takes the sender's
 // second readings. The timed region thus ends when the last byte is in the
 // receiver's buffer.
-func (s *Stream) End(b *bench.B) (Cost, error) {
+func (s *Conn) End(b *bench.B) (Cost, error) {
 	r, err := s.Report()
 	b.StopTimer()
 	if err != nil {
@@ -375,211 +374,4 @@ func SinkCPU(b *bench.B) int {
 	}
 	b.Warn("only one CPU allowed: the sender and the receiver share CPU %d, so the figures include every switch between them", b.CPU())
 	return b.CPU()
-}
-
-// SinkChild is the sink's helper-process body (Spec.Child of every stream
-// benchmark): args KIND CPU READSIZE NETNS ADDR; descriptors 3 (jobs in),
-// 4 (reports out) and, for pipe and unix, 5 (the stream).
-func SinkChild(args []string) error {
-	if len(args) != 5 {
-		return fmt.Errorf("want KIND CPU READSIZE NETNS ADDR, got %q", args)
-	}
-	runtime.LockOSThread()
-	cpu, err := strconv.Atoi(args[1])
-	if err != nil {
-		return err
-	}
-	if cpu >= 0 {
-		if err := sys.PinThread(cpu); err != nil {
-			return err
-		}
-	}
-	readSize, err := strconv.Atoi(args[2])
-	if err != nil || readSize <= 0 {
-		return fmt.Errorf("bad read size %q", args[2])
-	}
-	k := &sink{ctl: 3, rep: 4, fd: 5}
-	if k.tcp = args[0] == "tcp"; k.tcp {
-		if k.fd, err = k.accept(args[3], args[4]); err != nil {
-			k.fail(err)
-			return err
-		}
-	}
-	k.buf = make([]byte, readSize)
-	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
-	for {
-		if _, err := sys.ReadFull(k.ctl, k.msg[:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil // the sender is done
-			}
-			return err
-		}
-		j, err := decodeJob(&k.msg)
-		if err == nil {
-			err = k.run(j)
-		}
-		if err != nil {
-			k.fail(err)
-			return err
-		}
-	}
-}
-
-type sink struct {
-	ctl, rep, fd int
-	tcp          bool
-	buf          []byte
-	msg          [msgSize]byte
-}
-
-// accept listens in the server's namespace, sends the port (the start
-// barrier), and takes the one connection.
-func (k *sink) accept(netns, addr string) (int, error) {
-	if _, err := peer.Enter(netns); err != nil {
-		return -1, err
-	}
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return -1, err
-	}
-	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, err
-	}
-	defer unix.Close(ln)
-	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: a.As4()}); err != nil {
-		return -1, fmt.Errorf("bind %s: %w", a, err)
-	}
-	if err := unix.Listen(ln, 1); err != nil {
-		return -1, err
-	}
-	sa, err := unix.Getsockname(ln)
-	if err != nil {
-		return -1, err
-	}
-	Report{Bytes: int64(sa.(*unix.SockaddrInet4).Port)}.encode(&k.msg, statusHello)
-	if err := sys.WriteAll(k.rep, k.msg[:]); err != nil {
-		return -1, err
-	}
-	fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
-	if err != nil {
-		return -1, fmt.Errorf("accept: %w", err)
-	}
-	// The sink's only writes are one-byte requests: send each at once.
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
-}
-
-func (k *sink) fail(err error) {
-	Report{Err: err.Error()}.encode(&k.msg, statusFailed)
-	sys.WriteAll(k.rep, k.msg[:])
-}
-
-// run reads one phase. The CPU readings bracket exactly the reads: the job
-// arrives before the first byte is sent, and blocking costs no CPU.
-func (k *sink) run(j Job) error {
-	cpu0, err := sys.ThreadCPU()
-	if err != nil {
-		return err
-	}
-	var r Report
-	if j.Responses > 0 {
-		r, err = k.responses(j)
-	} else {
-		r, err = k.stream(j)
-	}
-	if err != nil {
-		return err
-	}
-	if k.tcp {
-		// Acknowledge the phase's last bytes now, not after the delayed-ACK
-		// timer: a zero-copy sender's completions wait for that ACK.
-		if err := unix.SetsockoptInt(k.fd, unix.IPPROTO_TCP, unix.TCP_QUICKACK, 1); err != nil {
-			return fmt.Errorf("TCP_QUICKACK: %w", err)
-		}
-	}
-	cpu1, err := sys.ThreadCPU()
-	if err != nil {
-		return err
-	}
-	r.CPU = cpu1 - cpu0
-	r.encode(&k.msg, statusOK)
-	return sys.WriteAll(k.rep, k.msg[:])
-}
-
-func (k *sink) stream(j Job) (Report, error) {
-	var r Report
-	off, end := j.Offset, j.Offset+j.Bytes
-	for off < end {
-		p := k.buf[:min(int64(len(k.buf)), end-off)]
-		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(k.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			return r, fmt.Errorf("read at stream byte %d: %w", off, e)
-		}
-		if n == 0 {
-			return r, fmt.Errorf("the stream ended at byte %d of %d", off, end)
-		}
-		if j.Verify {
-			got := p[:n]
-			if bad := j.Pattern.Check(got, off); bad >= 0 {
-				return r, j.Pattern.Mismatch(got, off, bad)
-			}
-			r.CRC = UpdateCRC(r.CRC, got)
-		}
-		off += int64(n)
-	}
-	r.Bytes = j.Bytes
-	return r, nil
-}
-
-func (k *sink) responses(j Job) (Report, error) {
-	var r Report
-	size := j.Header + j.File
-	if int64(len(k.buf)) < size {
-		k.buf = make([]byte, size)
-		Pattern{}.Fill(k.buf, 0)
-	}
-	resp := k.buf[:size]
-	var req [1]byte
-	for i := range j.Responses {
-		seq := j.FirstSeq + i
-		req[0] = byte(seq)
-		if err := sys.WriteAll(k.fd, req[:]); err != nil {
-			return r, fmt.Errorf("request %d: %w", seq, err)
-		}
-		if _, err := sys.ReadFull(k.fd, resp); err != nil {
-			return r, fmt.Errorf("response %d: %w", seq, err)
-		}
-		if j.Verify {
-			if err := CheckResponse(resp, j.Header, seq, j.Pattern); err != nil {
-				return r, err
-			}
-			r.CRC = UpdateCRC(r.CRC, resp)
-		}
-		r.Bytes += size
-	}
-	return r, nil
-}
-
-// Buffer is page-aligned anonymous memory, every page faulted in for
-// writing (so none is the shared zero page) before anything is timed.
-// Memory handed to the kernel by address must not move: Go's heap does not
-// promise that, a mapping does. Free it with unix.Munmap.
-func Buffer(n int) ([]byte, error) {
-	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
-	if err != nil {
-		return nil, fmt.Errorf("mmap %d bytes: %w", n, err)
-	}
-	// MAP_POPULATE of a writable mapping already faults pages in for
-	// writing; a store per page makes sure of it.
-	for i := 0; i < len(b); i += 4096 {
-		b[i] = 0xa5
-	}
-	return b, nil
 }

@@ -1,4 +1,4 @@
-package bw
+package stream
 
 import (
 	"bytes"
@@ -91,24 +91,5 @@ func TestResponseCheck(t *testing.T) {
 	resp[100] ^= 1
 	if err := CheckResponse(resp, hdr, 42, fp); err == nil {
 		t.Error("corrupted header byte passes")
-	}
-}
-
-func TestMem(t *testing.T) {
-	src, dst := make([]byte, 4096), make([]byte, 4096)
-	Pattern{Seed: 1}.Fill(src, 0)
-	var want uint64
-	for i := 0; i < len(src); i += 8 {
-		want += uint64(src[i]) | uint64(src[i+1])<<8 | uint64(src[i+2])<<16 | uint64(src[i+3])<<24 |
-			uint64(src[i+4])<<32 | uint64(src[i+5])<<40 | uint64(src[i+6])<<48 | uint64(src[i+7])<<56
-	}
-	if got := sumWords(src); got != want {
-		t.Errorf("sumWords = %#x, want %#x", got, want)
-	}
-	fillWords(dst, 0x0102030405060708)
-	for i := 0; i < len(dst); i += 8 {
-		if dst[i] != 8 || dst[i+7] != 1 {
-			t.Fatalf("fillWords: word at %d is % x", i, dst[i:i+8])
-		}
 	}
 }

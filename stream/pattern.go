@@ -1,4 +1,4 @@
-package bw
+package stream
 
 import (
 	"encoding/binary"
@@ -82,9 +82,9 @@ func (p Pattern) Mismatch(buf []byte, bufOff, bad int64) error {
 // what it read, the sender what it meant to send, and the two must agree.
 var crcTable = crc64.MakeTable(crc64.ECMA)
 
-// StreamCRC is the checksum of n bytes of pattern p from stream offset off:
+// CRC is the checksum of n bytes of pattern p from stream offset off:
 // what the sender meant to send, computed after the timed region.
-func StreamCRC(p Pattern, off, n int64) uint64 {
+func CRC(p Pattern, off, n int64) uint64 {
 	var crc uint64
 	buf := make([]byte, min(n, 1<<20))
 	for n > 0 {

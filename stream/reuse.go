@@ -1,4 +1,4 @@
-package bw
+package stream
 
 import "zbench/bench"
 

@@ -1,0 +1,207 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"runtime"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"zbench/internal/sys"
+	"zbench/peer"
+)
+
+// SinkChild is the sink's helper-process body (Spec.Child of every stream
+// benchmark): args KIND CPU READSIZE NETNS ADDR; descriptors 3 (jobs in),
+// 4 (reports out) and, for pipe and unix, 5 (the stream).
+func SinkChild(args []string) error {
+	if len(args) != 5 {
+		return fmt.Errorf("want KIND CPU READSIZE NETNS ADDR, got %q", args)
+	}
+	runtime.LockOSThread()
+	cpu, err := strconv.Atoi(args[1])
+	if err != nil {
+		return err
+	}
+	if cpu >= 0 {
+		if err := sys.PinThread(cpu); err != nil {
+			return err
+		}
+	}
+	readSize, err := strconv.Atoi(args[2])
+	if err != nil || readSize <= 0 {
+		return fmt.Errorf("bad read size %q", args[2])
+	}
+	k := &sink{ctl: 3, rep: 4, fd: 5}
+	if k.tcp = args[0] == "tcp"; k.tcp {
+		if k.fd, err = k.accept(args[3], args[4]); err != nil {
+			k.fail(err)
+			return err
+		}
+	}
+	k.buf = make([]byte, readSize)
+	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
+	for {
+		if _, err := sys.ReadFull(k.ctl, k.msg[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // the sender is done
+			}
+			return err
+		}
+		j, err := decodeJob(&k.msg)
+		if err == nil {
+			err = k.run(j)
+		}
+		if err != nil {
+			k.fail(err)
+			return err
+		}
+	}
+}
+
+type sink struct {
+	ctl, rep, fd int
+	tcp          bool
+	buf          []byte
+	msg          [msgSize]byte
+}
+
+// accept listens in the server's namespace, sends the port (the start
+// barrier), and takes the one connection.
+func (k *sink) accept(netns, addr string) (int, error) {
+	if _, err := peer.Enter(netns); err != nil {
+		return -1, err
+	}
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return -1, err
+	}
+	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(ln)
+	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: a.As4()}); err != nil {
+		return -1, fmt.Errorf("bind %s: %w", a, err)
+	}
+	if err := unix.Listen(ln, 1); err != nil {
+		return -1, err
+	}
+	sa, err := unix.Getsockname(ln)
+	if err != nil {
+		return -1, err
+	}
+	Report{Bytes: int64(sa.(*unix.SockaddrInet4).Port)}.encode(&k.msg, statusHello)
+	if err := sys.WriteAll(k.rep, k.msg[:]); err != nil {
+		return -1, err
+	}
+	fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("accept: %w", err)
+	}
+	// The sink's only writes are one-byte requests: send each at once.
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func (k *sink) fail(err error) {
+	Report{Err: err.Error()}.encode(&k.msg, statusFailed)
+	sys.WriteAll(k.rep, k.msg[:])
+}
+
+// run reads one phase. The CPU readings bracket exactly the reads: the job
+// arrives before the first byte is sent, and blocking costs no CPU.
+func (k *sink) run(j Job) error {
+	cpu0, err := sys.ThreadCPU()
+	if err != nil {
+		return err
+	}
+	var r Report
+	if j.Responses > 0 {
+		r, err = k.responses(j)
+	} else {
+		r, err = k.stream(j)
+	}
+	if err != nil {
+		return err
+	}
+	if k.tcp {
+		// Acknowledge the phase's last bytes now, not after the delayed-ACK
+		// timer: a zero-copy sender's completions wait for that ACK.
+		if err := unix.SetsockoptInt(k.fd, unix.IPPROTO_TCP, unix.TCP_QUICKACK, 1); err != nil {
+			return fmt.Errorf("TCP_QUICKACK: %w", err)
+		}
+	}
+	cpu1, err := sys.ThreadCPU()
+	if err != nil {
+		return err
+	}
+	r.CPU = cpu1 - cpu0
+	r.encode(&k.msg, statusOK)
+	return sys.WriteAll(k.rep, k.msg[:])
+}
+
+func (k *sink) stream(j Job) (Report, error) {
+	var r Report
+	off, end := j.Offset, j.Offset+j.Bytes
+	for off < end {
+		p := k.buf[:min(int64(len(k.buf)), end-off)]
+		n, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(k.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return r, fmt.Errorf("read at stream byte %d: %w", off, e)
+		}
+		if n == 0 {
+			return r, fmt.Errorf("the stream ended at byte %d of %d", off, end)
+		}
+		if j.Verify {
+			got := p[:n]
+			if bad := j.Pattern.Check(got, off); bad >= 0 {
+				return r, j.Pattern.Mismatch(got, off, bad)
+			}
+			r.CRC = UpdateCRC(r.CRC, got)
+		}
+		off += int64(n)
+	}
+	r.Bytes = j.Bytes
+	return r, nil
+}
+
+func (k *sink) responses(j Job) (Report, error) {
+	var r Report
+	size := j.Header + j.File
+	if int64(len(k.buf)) < size {
+		k.buf = make([]byte, size)
+		Pattern{}.Fill(k.buf, 0)
+	}
+	resp := k.buf[:size]
+	var req [1]byte
+	for i := range j.Responses {
+		seq := j.FirstSeq + i
+		req[0] = byte(seq)
+		if err := sys.WriteAll(k.fd, req[:]); err != nil {
+			return r, fmt.Errorf("request %d: %w", seq, err)
+		}
+		if _, err := sys.ReadFull(k.fd, resp); err != nil {
+			return r, fmt.Errorf("response %d: %w", seq, err)
+		}
+		if j.Verify {
+			if err := CheckResponse(resp, j.Header, seq, j.Pattern); err != nil {
+				return r, err
+			}
+			r.CRC = UpdateCRC(r.CRC, resp)
+		}
+		r.Bytes += size
+	}
+	return r, nil
+}

@@ -1,0 +1,40 @@
+// Package stream is the stream library of zbench's measure stage: the
+// sending side of a one-way stream or of request/response traffic (Conn,
+// Dial), the sink helper process that receives it (SinkChild) and its
+// job/report protocol, the verification pattern and checksums (--verify),
+// page-aligned buffers, the readings of each side's CPU time, and Reused,
+// the Run of a benchmark whose set-up outlasts a sample. The bw and
+// zerocopy families both measure against this one receiver, so that copy
+// and zero-copy sends differ only in the sending side. It imports no
+// family.
+package stream
+
+import "time"
+
+// CostDoc says what the per-byte costs of a stream count; the docs of the
+// stream benchmarks of bw and zerocopy end with it.
+const CostDoc = "Metrics: sender-cpu-ns/B and receiver-cpu-ns/B are each side's measuring thread's CPU time " +
+	"(user+system, the figure getrusage(RUSAGE_THREAD) reports) over the timed region, per byte. They include softirq " +
+	"work the kernel ran on that CPU while the thread was current, and nothing else: softirq work in ksoftirqd or on " +
+	"other CPUs is in neither. Over loopback and veth the receive side of TCP (protocol processing, queueing to the " +
+	"receiving socket, and for MSG_ZEROCOPY or SEND_ZC the deferred copy) mostly runs in the sender's context, as " +
+	"softirq work when its transmit returns, so the sender's figure carries much of the receive path and the " +
+	"receiver's is little more than its copy to user space."
+
+// A stream's set-up (a receiving helper, a connection) costs more than a
+// sample, and gigabytes per second settle within tens of milliseconds: a
+// worker takes several short samples. These are the Spec.Target and
+// Spec.PerWorker of every stream benchmark; --time and --per-worker apply
+// to every benchmark when given.
+const (
+	Target    = 25 * time.Millisecond
+	PerWorker = 4
+)
+
+// WarmBytes is how much a new connection sends before its first timed
+// phase: it starts with a small congestion window and receive buffer, and
+// reaches its steady state only after some megabytes.
+func WarmBytes(chunk int) int64 {
+	n := max(int64(8<<20), 4*int64(chunk))
+	return (n + int64(chunk) - 1) / int64(chunk) * int64(chunk)
+}

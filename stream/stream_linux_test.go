@@ -1,0 +1,61 @@
+package stream
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"zbench/bench"
+	"zbench/internal/sys"
+	"zbench/peer"
+)
+
+// testSpecs name the sink for the helper processes this test binary
+// starts: Dial re-executes it with `__child SPEC`.
+var testSpecs = []bench.Spec{
+	{Name: "stream/test/pipe", Child: SinkChild},
+	{Name: "stream/test/unix", Child: SinkChild},
+	{Name: "stream/test/tcp", Child: SinkChild},
+}
+
+func TestMain(m *testing.M) {
+	if code, ok := bench.Serve(testSpecs, os.Args[1:]); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// The sink finds a corrupted byte, says where, and the sender learns why
+// its next write failed.
+func TestSinkCatchesCorruption(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, kind := range []string{"pipe", "tcp"} {
+		tr, _ := peer.Lookup(peer.Loopback)
+		s, err := Dial("stream/test/"+kind, Link{Kind: kind, Transport: tr, CPU: -1, ReadSize: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Pattern{Seed: 5}
+		buf := make([]byte, 4096)
+		if err := s.Expect(Job{Bytes: 4 * 4096, Verify: true, Pattern: p}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			p.Fill(buf, int64(i)*4096)
+			if i == 2 {
+				buf[1234] ^= 0x40
+			}
+			if err := sys.WriteAll(s.Fd, buf); err != nil {
+				break
+			}
+		}
+		_, err = s.Report()
+		if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "stream byte 9426") {
+			t.Errorf("%s: report error %v, want the sink to name stream byte 9426", kind, err)
+		}
+		s.Close()
+	}
+}
