@@ -182,7 +182,17 @@ func (s *Session) Stop() (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
 	}
+	s.awaitEnd()
 	return r.Metrics, nil
+}
+
+// awaitEnd waits, briefly, for the server to close the session after its
+// last message: by then the session's slot is free again, so that the next
+// session of a client that runs one at a time is never refused as busy.
+func (s *Session) awaitEnd() {
+	s.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var b [1]byte
+	s.conn.Read(b[:])
 }
 
 // Close abandons the session; the server stops the remote end.
@@ -224,6 +234,7 @@ func (s *Session) stopRelay() (map[string]float64, error) {
 		case e.msg.Type != TypeDone:
 			return fail(fmt.Errorf("server sent %q, want %q", e.msg.Type, TypeDone))
 		}
+		s.awaitEnd()
 		return e.msg.Metrics, nil
 	case <-time.After(ControlTimeout):
 		return fail(errors.New("no answer"))

@@ -169,7 +169,7 @@ func TestHostileClients(t *testing.T) {
 		n = 1000
 	}
 	baseG, baseFD := runtime.NumGoroutine(), openFDs()
-	addr, stop := testServer(t, &ServerConfig{Token: []byte("tok"), IOTimeout: 200 * time.Millisecond, MaxSessions: 64})
+	addr, stop := testServer(t, &ServerConfig{Token: []byte("tok"), IOTimeout: 200 * time.Millisecond, HandshakeTimeout: 200 * time.Millisecond, MaxSessions: 64})
 	rng := rand.New(rand.NewPCG(7, 7))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)

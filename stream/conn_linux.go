@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"time"
 	"unsafe"
@@ -94,7 +93,7 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 		closeAll(child)
 		return nil, fmt.Errorf("unknown stream kind %q", l.Kind)
 	}
-	args := []string{l.Kind, strconv.Itoa(l.CPU), strconv.Itoa(l.ReadSize), l.Transport.ServerNetns, addrString(l.Transport.ServerAddr)}
+	args := SinkArgs{Kind: l.Kind, CPU: l.CPU, ReadSize: l.ReadSize, Netns: l.Transport.ServerNetns, Addr: l.Transport.ServerAddr}.Encode()
 	files := make([]*os.File, len(child))
 	for i, fd := range child {
 		files[i] = os.NewFile(uintptr(fd), "sink")
@@ -165,13 +164,6 @@ func closeAll(fds []int) {
 	for _, fd := range fds {
 		unix.Close(fd)
 	}
-}
-
-func addrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
 }
 
 // connect makes the sender's socket inside the client's network namespace

@@ -113,6 +113,7 @@ func sendSpecs() []bench.Spec {
 					Requires:  reqs,
 					Run:       sendRun(full, m, int(size), tr),
 					Child:     stream.SinkChild,
+					Remote:    stream.Remote(tr),
 				})
 			}
 		}
@@ -171,6 +172,7 @@ func responseSpecs() []bench.Spec {
 					Requires:  reqs,
 					Run:       responseRun(full, m.name, file, tr),
 					Child:     stream.SinkChild,
+					Remote:    stream.Remote(tr),
 				})
 			}
 		}

@@ -12,14 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"zbench/bench"
 	"zbench/internal/host"
 	"zbench/internal/sys"
+	"zbench/name"
 	"zbench/peer"
 )
 
@@ -89,27 +88,26 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// remoteSpec finds a benchmark this server runs: declared for
-// transport=peer, with a helper. sink says whether the helper is a stream
-// receiver (bw, zerocopy), whose request and report pipes the session
-// relays, rather than an echo that only reports its port.
-func remoteSpec(name string) (spec *bench.Spec, sink bool) {
-	specs, err := bench.Named(registry(), name)
-	if err != nil || specs[0].Child == nil {
-		return nil, false
+// remoteSpec finds a benchmark this server runs: one that declares its
+// server side (Spec.Remote), for transport=peer.
+func remoteSpec(full string) *bench.Spec {
+	specs, err := bench.Named(registry(), full)
+	if err != nil || specs[0].Remote == nil || specs[0].Child == nil {
+		return nil
 	}
-	if tr, _ := transportOf(&specs[0]); tr != peer.Remote {
-		return nil, false
+	if name.Parse(full).Transport() != name.Peer {
+		return nil
 	}
-	return &specs[0], strings.HasPrefix(name, "bw/") || strings.HasPrefix(name, "zerocopy/")
+	return &specs[0]
 }
 
-// startRemoteEnd runs the helper of a network benchmark declared for
-// transport=peer, exactly as a local run does, listening on local. Anything
-// else is refused: the allow-list is the registry's remote benchmarks, and
-// the helper's arguments are the server's, but for a bounded read size.
+// startRemoteEnd runs a benchmark's declared server side: its helper, as a
+// local run starts it, listening on the address the client came to and
+// serving that client only. Anything else is refused: the allow-list is the
+// registry's remote ends, and the helper's arguments are the server's, but
+// for a read size the protocol bounds.
 func startRemoteEnd(ctx context.Context, r peer.StartRequest) (peer.RemoteEnd, error) {
-	spec, sink := remoteSpec(r.Bench)
+	spec := remoteSpec(r.Bench)
 	if spec == nil {
 		return nil, errors.New("not a benchmark this server runs (see zbench list: transport=peer)")
 	}
@@ -119,14 +117,11 @@ func startRemoteEnd(ctx context.Context, r peer.StartRequest) (peer.RemoteEnd, e
 			cpu = cpus[len(cpus)-1]
 		}
 	}
-	args := []string{strconv.Itoa(cpu), "", r.Local.String(), r.Client.String()}
-	if sink {
-		if r.ReadSize <= 0 {
-			return nil, errors.New("a stream needs a read size")
-		}
-		args = []string{"tcp", strconv.Itoa(cpu), strconv.Itoa(r.ReadSize), "", r.Local.String()}
+	args, err := spec.Remote.Args(bench.RemoteParams{CPU: cpu, Local: r.Local, Client: r.Client, ReadSize: r.ReadSize})
+	if err != nil {
+		return nil, err
 	}
-	return peer.StartHelper(ctx, sink, func(files ...*os.File) (*exec.Cmd, error) {
+	return peer.StartHelper(ctx, spec.Remote.Relayed, func(files ...*os.File) (*exec.Cmd, error) {
 		return bench.StartChild(r.Bench, args, files...)
 	})
 }
