@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -81,11 +83,33 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	// The first signal ends every session and the server; a second one
 	// kills it outright.
 	context.AfterFunc(ctx, stop)
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	go func() {
+		for range usr1 {
+			cfg.Logf("%s", serveStatus())
+		}
+	}()
 	if err := peer.Serve(ctx, ln, cfg); err != nil {
 		fmt.Fprintf(stderr, "zbench serve: %v\n", err)
 		return exitFailed
 	}
 	return exitOK
+}
+
+// serveStatus is what SIGUSR1 logs: what the server holds now.
+func serveStatus() string {
+	fds, _ := os.ReadDir("/proc/self/fd")
+	rss := "?"
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				rss = strings.Join(strings.Fields(v), " ")
+			}
+		}
+	}
+	return fmt.Sprintf("status: goroutines %d, descriptors %d, RSS %s", runtime.NumGoroutine(), len(fds), rss)
 }
 
 // remoteSpec finds a benchmark this server runs: one that declares its
