@@ -77,7 +77,6 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	case *allowRemote:
 		auth = "no token, any client (--allow-unauthenticated)"
 	}
-	fmt.Fprintf(stdout, "zbench serve: listening on %s (%s)\n", ln.Addr(), auth)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The first signal ends every session and the server; a second one
@@ -87,10 +86,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(usr1, syscall.SIGUSR1)
 	defer signal.Stop(usr1)
 	go func() {
-		for range usr1 {
-			cfg.Logf("%s", serveStatus())
+		for {
+			select {
+			case <-usr1:
+				cfg.Logf("%s", serveStatus())
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
+	fmt.Fprintf(stdout, "zbench serve: listening on %s (%s)\n", ln.Addr(), auth)
 	if err := peer.Serve(ctx, ln, cfg); err != nil {
 		fmt.Fprintf(stderr, "zbench serve: %v\n", err)
 		return exitFailed
