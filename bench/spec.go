@@ -60,6 +60,9 @@ type Spec struct {
 	// StartChild (ring members, echo peers). It runs in a process of its
 	// own, started from the same binary, and receives StartChild's args.
 	Child func(args []string) error
+	// Remote, on a benchmark declared for transport=peer, is its server
+	// side: how `zbench serve` runs Child for the client.
+	Remote *Remote
 }
 
 // Params returns the key=value parameters of the name, in order.

@@ -65,6 +65,7 @@ func streamSpecs() []bench.Spec {
 					Requires:  reqs,
 					Run:       streamRun(full, k.name, int(chunk), tr),
 					Child:     stream.SinkChild,
+					Remote:    stream.Remote(tr),
 				})
 			}
 		}

@@ -2,6 +2,7 @@ package lat
 
 import (
 	"fmt"
+	"strconv"
 	"zbench/name"
 
 	"zbench/bench"
@@ -83,6 +84,7 @@ func rttSpecs() []bench.Spec {
 						Requires: placementRequires(cpu, tr),
 						Run:      rttRun(full, k.name, size, cpu, tr),
 						Child:    rttChild(k.name, size),
+						Remote:   rttRemote(tr),
 					})
 				}
 			}
@@ -104,10 +106,23 @@ func rttSpecs() []bench.Spec {
 				Requires: placementRequires(cpu, tr),
 				Run:      rttRun(full, "connect", 0, cpu, tr),
 				Child:    rttChild("connect", 0),
+				Remote:   rttRemote(tr),
 			})
 		}
 	}
 	return specs
+}
+
+// rttRemote is the server side of a transport=peer round trip (nil for
+// other transports): the same helper, args CPU NETNS ADDR PEER, listening on
+// the server's address for that client only.
+func rttRemote(transport string) *bench.Remote {
+	if transport != peer.Remote {
+		return nil
+	}
+	return &bench.Remote{Args: func(p bench.RemoteParams) ([]string, error) {
+		return []string{strconv.Itoa(p.CPU), "", p.Local.String(), p.Client.String()}, nil
+	}}
 }
 
 func placementRequires(cpu, transport string) []func() error {

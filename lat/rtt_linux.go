@@ -181,14 +181,13 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 		unix.Close(ready[0])
 		return nil, err
 	}
-	var port [2]byte
-	_, err := sys.ReadFull(ready[0], port[:])
+	port, err := peer.ReadReady(ready[0])
 	unix.Close(ready[0])
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("helper did not become ready: %w", err)
 	}
-	c.server = netip.AddrPortFrom(tr.ServerAddr, binary.BigEndian.Uint16(port[:]))
+	c.server = netip.AddrPortFrom(tr.ServerAddr, uint16(port))
 	if kind == "connect" {
 		return c, nil
 	}
@@ -420,8 +419,8 @@ func rttChild(kind string, size int64) func(args []string) error {
 			return fmt.Errorf("want CPU NETNS ADDR [PEER], got %q", args)
 		}
 		// PEER, given by zbench serve, is the only address served: nobody
-		// else can use the helper, and a UDP echo reflects nothing to a
-		// forged source.
+		// else can connect or use the helper (peer.ListenData), and a UDP
+		// echo reflects nothing to a forged source.
 		var allowed netip.Addr
 		if len(args) == 4 {
 			a, err := netip.ParseAddr(args[3])
@@ -452,30 +451,11 @@ func rttChild(kind string, size int64) func(args []string) error {
 		if err != nil {
 			return err
 		}
-		typ := unix.SOCK_STREAM
-		if kind == "udp" {
-			typ = unix.SOCK_DGRAM
-		}
-		fd, err := unix.Socket(unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
+		fd, port, err := peer.ListenData(kind == "udp", addr, allowed, 4096)
 		if err != nil {
 			return err
 		}
-		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: addr.As4()}); err != nil {
-			return err
-		}
-		if typ == unix.SOCK_STREAM {
-			if err := unix.Listen(fd, 4096); err != nil {
-				return err
-			}
-		}
-		sa, err := unix.Getsockname(fd)
-		if err != nil {
-			return err
-		}
-		var port [2]byte
-		binary.BigEndian.PutUint16(port[:], uint16(sa.(*unix.SockaddrInet4).Port))
-		if err := sys.WriteAll(3, port[:]); err != nil {
+		if err := peer.WriteReady(3, port); err != nil {
 			return err
 		}
 		unix.Close(3)
@@ -494,16 +474,9 @@ func rttChild(kind string, size int64) func(args []string) error {
 				syscall.RawSyscall(unix.SYS_CLOSE, nfd, 0, 0)
 			}
 		}
-		var nfd int
-		for {
-			var sa unix.Sockaddr
-			if nfd, sa, err = unix.Accept4(fd, unix.SOCK_CLOEXEC); err != nil {
-				return err
-			}
-			if !allowed.IsValid() || sa.(*unix.SockaddrInet4).Addr == allowed.As4() {
-				break
-			}
-			unix.Close(nfd) // not the client this helper was started for
+		nfd, err := peer.AcceptFrom(fd, allowed)
+		if err != nil {
+			return err
 		}
 		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			return err

@@ -15,7 +15,8 @@ import (
 // benchmark's remote end.
 type Session struct {
 	conn net.Conn
-	// Hello is the server's greeting (its environment in Hello.Env).
+	// Hello is the server's greeting, with the server's environment
+	// (Hello.Env, Hello.NIC) that came once the token was proven.
 	Hello *Msg
 	// Data is where the remote end listens.
 	Data netip.AddrPort
@@ -87,8 +88,12 @@ func (s *Session) handshake(token []byte) error {
 	if token != nil {
 		auth.MAC = MAC(token, hello.Nonce)
 	}
-	_, err = s.exchange(auth, TypeResult)
-	return err
+	ok, err := s.exchange(auth, TypeResult)
+	if err != nil {
+		return err
+	}
+	hello.Env, hello.NIC = ok.Env, ok.NIC
+	return nil
 }
 
 // Start asks for bench's remote end, with a receive buffer of readSize
@@ -177,7 +182,17 @@ func (s *Session) Stop() (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
 	}
+	s.awaitEnd()
 	return r.Metrics, nil
+}
+
+// awaitEnd waits, briefly, for the server to close the session after its
+// last message: by then the session's slot is free again, so that the next
+// session of a client that runs one at a time is never refused as busy.
+func (s *Session) awaitEnd() {
+	s.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var b [1]byte
+	s.conn.Read(b[:])
 }
 
 // Close abandons the session; the server stops the remote end.
@@ -199,6 +214,14 @@ func (s *Session) stopRelay() (map[string]float64, error) {
 		return nil, fmt.Errorf("peer %s: stopping the remote end: %w", s.conn.RemoteAddr(), err)
 	}
 	if err := s.send(&Msg{Type: TypeStop}); err != nil {
+		// The server may have ended the session, and said why.
+		select {
+		case e := <-s.ended:
+			if e.msg != nil && e.msg.Err != "" {
+				return fail(fmt.Errorf("server: %s", e.msg.Err))
+			}
+		case <-time.After(time.Second):
+		}
 		return fail(err)
 	}
 	select {
@@ -211,6 +234,7 @@ func (s *Session) stopRelay() (map[string]float64, error) {
 		case e.msg.Type != TypeDone:
 			return fail(fmt.Errorf("server sent %q, want %q", e.msg.Type, TypeDone))
 		}
+		s.awaitEnd()
 		return e.msg.Metrics, nil
 	case <-time.After(ControlTimeout):
 		return fail(errors.New("no answer"))

@@ -15,18 +15,19 @@ import (
 // serve`: frames of a 4-byte big-endian length and a JSON message, at most
 // MaxFrame bytes. One session per connection:
 //
-//	server → Hello{Proto, Nonce, Auth, Env}
+//	server → Hello{Proto, Nonce, Auth}
 //	client → Auth{MAC}                    HMAC-SHA256(token, nonce) when Auth
-//	server → Result{OK} or Result{Err}    then closes on failure
+//	server → Result{OK, Env, NIC} or Result{Err}    then closes on failure
 //	client → Start{Bench}                 one benchmark's remote end
 //	server → Ready{Port} or Result{Err}
 //	client → Stop{}                       when the benchmark is done
 //	server → Done{Metrics} or Result{Err}
 //
 // Every message has Type set; unknown types, oversized or truncated frames
-// and malformed JSON end the session.
+// and malformed JSON end the session. Nothing about the server's host is
+// sent before the client has proven the token.
 const (
-	Proto    = 1
+	Proto    = 2
 	MaxFrame = 64 << 10
 	// MaxReadSize bounds the receive buffer a client may ask for.
 	MaxReadSize = 16 << 20
@@ -52,11 +53,9 @@ type Msg struct {
 	Type string `json:"type"`
 
 	// hello
-	Proto int             `json:"proto,omitempty"`
-	Nonce string          `json:"nonce,omitempty"` // hex, 32 bytes
-	Auth  bool            `json:"auth,omitempty"`  // a token is required
-	Env   json.RawMessage `json:"env,omitempty"`   // the server's host.Env
-	NIC   json.RawMessage `json:"nic,omitempty"`   // the server's host.NIC this session arrived on
+	Proto int    `json:"proto,omitempty"`
+	Nonce string `json:"nonce,omitempty"` // hex, 32 bytes
+	Auth  bool   `json:"auth,omitempty"`  // a token is required
 
 	// auth
 	MAC string `json:"mac,omitempty"` // hex HMAC-SHA256(token, nonce)
@@ -64,6 +63,9 @@ type Msg struct {
 	// result
 	OK  bool   `json:"ok,omitempty"`
 	Err string `json:"err,omitempty"`
+	// The result of a successful auth carries the server's environment.
+	Env json.RawMessage `json:"env,omitempty"` // the server's host.Env
+	NIC json.RawMessage `json:"nic,omitempty"` // the server's host.NIC this session arrived on
 
 	// start
 	Bench string `json:"bench,omitempty"` // a benchmark name, transport=peer
@@ -101,14 +103,17 @@ func WriteMsg(w io.Writer, m *Msg) error {
 }
 
 // ReadMsg reads one frame, refusing oversized ones before reading them.
-func ReadMsg(r io.Reader) (*Msg, error) {
+func ReadMsg(r io.Reader) (*Msg, error) { return readMsgLimit(r, MaxFrame) }
+
+// readMsgLimit reads one frame of at most limit bytes.
+func readMsgLimit(r io.Reader, limit uint32) (*Msg, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
-	if n == 0 || n > MaxFrame {
-		return nil, fmt.Errorf("%w: length %d, limit %d", ErrFrame, n, MaxFrame)
+	if n == 0 || n > limit {
+		return nil, fmt.Errorf("%w: length %d, limit %d", ErrFrame, n, limit)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {

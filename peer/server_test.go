@@ -29,11 +29,13 @@ func (e *echoEnd) Stop() (map[string]float64, error) {
 	return map[string]float64{"stopped": 1}, nil
 }
 
-func startEcho(bench string, _ int, local, peer netip.Addr) (RemoteEnd, error) {
-	if bench != "lat/tcp/size=1B/cpu=free/transport=peer" {
+func (e *echoEnd) Kill() { e.ln.Close() }
+
+func startEcho(_ context.Context, r StartRequest) (RemoteEnd, error) {
+	if r.Bench != "lat/tcp/size=1B/cpu=free/transport=peer" {
 		return nil, fmt.Errorf("not a benchmark this server runs")
 	}
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(local, 0).String())
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(r.Local, 0).String())
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +169,7 @@ func TestHostileClients(t *testing.T) {
 		n = 1000
 	}
 	baseG, baseFD := runtime.NumGoroutine(), openFDs()
-	addr, stop := testServer(t, &ServerConfig{Token: []byte("tok"), IOTimeout: 200 * time.Millisecond, MaxSessions: 64})
+	addr, stop := testServer(t, &ServerConfig{Token: []byte("tok"), IOTimeout: 200 * time.Millisecond, HandshakeTimeout: 200 * time.Millisecond, MaxSessions: 64})
 	rng := rand.New(rand.NewPCG(7, 7))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)

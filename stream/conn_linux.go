@@ -92,11 +92,11 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 		closeAll(child)
 		return nil, fmt.Errorf("unknown stream kind %q", l.Kind)
 	}
-	a := sinkArgs{kind: l.Kind, cpu: l.CPU, readSize: l.ReadSize}
+	a := SinkArgs{Kind: l.Kind, CPU: l.CPU, ReadSize: l.ReadSize}
 	if l.Kind == "tcp" {
-		a.netns, a.addr = l.Transport.ServerNetns, l.Transport.ServerAddr
+		a.Netns, a.Addr = l.Transport.ServerNetns, l.Transport.ServerAddr
 	}
-	args := a.encode()
+	args := a.Encode()
 	files := make([]*os.File, len(child))
 	for i, fd := range child {
 		files[i] = os.NewFile(uintptr(fd), "sink")

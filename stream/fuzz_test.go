@@ -61,16 +61,16 @@ func FuzzParseSinkArgs(f *testing.F) {
 	f.Add("unix", "0", "-1", "x", "::1")
 	f.Fuzz(func(t *testing.T, kind, cpu, size, netns, addr string) {
 		args := []string{kind, cpu, size, netns, addr}
-		a, err := parseSinkArgs(args)
+		a, err := ParseSinkArgs(args)
 		if err != nil {
 			return
 		}
-		if a.readSize <= 0 || a.readSize > MaxReadSize || a.cpu < -1 || a.cpu >= maxCPU {
+		if a.ReadSize <= 0 || a.ReadSize > MaxReadSize || a.CPU < -1 || a.CPU >= maxCPU {
 			t.Fatalf("%q accepted as %+v", args, a)
 		}
-		b, err := parseSinkArgs(a.encode())
+		b, err := ParseSinkArgs(a.Encode())
 		if err != nil || b != a {
-			t.Fatalf("%q: %+v encodes to %q, parsed back as %+v, %v", args, a, a.encode(), b, err)
+			t.Fatalf("%q: %+v encodes to %q, parsed back as %+v, %v", args, a, a.Encode(), b, err)
 		}
 	})
 }

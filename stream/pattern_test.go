@@ -118,12 +118,12 @@ func TestParseSinkArgs(t *testing.T) {
 		{"tcp", "1", "16777216", "/run/netns/x", "198.18.0.2"},
 	}
 	for _, args := range good {
-		a, err := parseSinkArgs(args)
+		a, err := ParseSinkArgs(args)
 		if err != nil {
 			t.Errorf("%q: %v", args, err)
 			continue
 		}
-		if got := a.encode(); !slices.Equal(got, args) {
+		if got := a.Encode(); !slices.Equal(got, args) {
 			t.Errorf("%q: encodes back as %q", args, got)
 		}
 	}
@@ -142,7 +142,7 @@ func TestParseSinkArgs(t *testing.T) {
 		{"tcp", "0", "4096", "", "localhost"},
 		{"tcp", "0", "4096", "netns", "127.0.0.1"},
 	} {
-		if _, err := parseSinkArgs(args); err == nil {
+		if _, err := ParseSinkArgs(args); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}

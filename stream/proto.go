@@ -176,59 +176,77 @@ func ResponsesCRC(header, file int64, first, n int64, fp Pattern) uint64 {
 	return crc
 }
 
-// sinkArgs are the sink helper's arguments: KIND CPU READSIZE NETNS ADDR.
-type sinkArgs struct {
-	kind     string // "pipe", "unix" or "tcp"
-	cpu      int    // -1: not pinned
-	readSize int    // the read buffer: 1 … MaxReadSize bytes
-	netns    string // tcp: the network namespace to listen in ("" the current one)
-	addr     netip.Addr
+// SinkArgs are the sink helper's arguments, one type with one encoding for
+// a local stream (Dial) and a remote end (Remote): KIND CPU READSIZE NETNS
+// ADDR [CLIENT].
+type SinkArgs struct {
+	Kind     string // "pipe", "unix" or "tcp"
+	CPU      int    // -1: not pinned
+	ReadSize int    // the read buffer: 1 … MaxReadSize bytes
+	// For tcp: the network namespace to listen in ("": this one), the
+	// address, and, under zbench serve, the only client address served.
+	Netns  string
+	Addr   netip.Addr
+	Client netip.Addr
 }
 
 // maxCPU bounds a CPU number (the kernel's CPU_SETSIZE is far lower on
 // most builds; pinning says so where it is).
 const maxCPU = 1 << 16
 
-func (a sinkArgs) encode() []string {
-	addr := ""
-	if a.addr.IsValid() {
-		addr = a.addr.String()
+// Encode writes the arguments as ParseSinkArgs reads them.
+func (a SinkArgs) Encode() []string {
+	args := []string{a.Kind, strconv.Itoa(a.CPU), strconv.Itoa(a.ReadSize), a.Netns, addrString(a.Addr)}
+	if a.Client.IsValid() {
+		args = append(args, a.Client.String())
 	}
-	return []string{a.kind, strconv.Itoa(a.cpu), strconv.Itoa(a.readSize), a.netns, addr}
+	return args
 }
 
-// parseSinkArgs reads and bounds the sink's arguments: whoever starts it
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// ParseSinkArgs reads and bounds the sink's arguments: whoever starts it
 // (a worker, or zbench serve for a remote client), the sink allocates no
 // more than MaxReadSize and listens only on an IPv4 address it was given.
-func parseSinkArgs(args []string) (sinkArgs, error) {
-	var a sinkArgs
-	if len(args) != 5 {
-		return a, fmt.Errorf("want KIND CPU READSIZE NETNS ADDR, got %d arguments", len(args))
+func ParseSinkArgs(args []string) (SinkArgs, error) {
+	var a SinkArgs
+	if len(args) != 5 && len(args) != 6 {
+		return a, fmt.Errorf("want KIND CPU READSIZE NETNS ADDR [CLIENT], got %d arguments", len(args))
 	}
-	a.kind, a.netns = args[0], args[3]
+	a.Kind, a.Netns = args[0], args[3]
 	var err error
-	switch a.kind {
+	switch a.Kind {
 	case "pipe", "unix", "tcp":
 	default:
-		return a, fmt.Errorf("unknown stream kind %q", a.kind)
+		return a, fmt.Errorf("unknown stream kind %q", a.Kind)
 	}
-	if a.cpu, err = strconv.Atoi(args[1]); err != nil || a.cpu < -1 || a.cpu >= maxCPU {
+	if a.CPU, err = strconv.Atoi(args[1]); err != nil || a.CPU < -1 || a.CPU >= maxCPU {
 		return a, fmt.Errorf("bad CPU %q: want -1 (not pinned) or 0 … %d", args[1], maxCPU-1)
 	}
-	if a.readSize, err = strconv.Atoi(args[2]); err != nil || a.readSize <= 0 || a.readSize > MaxReadSize {
+	if a.ReadSize, err = strconv.Atoi(args[2]); err != nil || a.ReadSize <= 0 || a.ReadSize > MaxReadSize {
 		return a, fmt.Errorf("bad read size %q: want 1 … %d bytes", args[2], MaxReadSize)
 	}
-	if a.kind != "tcp" {
-		if a.netns != "" || args[4] != "" {
-			return a, fmt.Errorf("a %s stream takes no network namespace or address, got %q, %q", a.kind, a.netns, args[4])
+	if a.Kind != "tcp" {
+		if a.Netns != "" || args[4] != "" || len(args) == 6 {
+			return a, fmt.Errorf("a %s stream takes no network namespace or address, got %q", a.Kind, args[3:])
 		}
 		return a, nil
 	}
-	if a.netns != "" && !strings.HasPrefix(a.netns, "/") {
-		return a, fmt.Errorf("network namespace %q: want an absolute path", a.netns)
+	if a.Netns != "" && !strings.HasPrefix(a.Netns, "/") {
+		return a, fmt.Errorf("network namespace %q: want an absolute path", a.Netns)
 	}
-	if a.addr, err = netip.ParseAddr(args[4]); err != nil || !a.addr.Is4() {
+	if a.Addr, err = netip.ParseAddr(args[4]); err != nil || !a.Addr.Is4() {
 		return a, fmt.Errorf("bad listening address %q: want an IPv4 address", args[4])
+	}
+	if len(args) == 6 {
+		if a.Client, err = netip.ParseAddr(args[5]); err != nil || !a.Client.Is4() {
+			return a, fmt.Errorf("bad client address %q: want an IPv4 address", args[5])
+		}
 	}
 	return a, nil
 }

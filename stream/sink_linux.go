@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"runtime"
 	"syscall"
 	"unsafe"
@@ -16,30 +15,30 @@ import (
 )
 
 // SinkChild is the sink's helper-process body (Spec.Child of every stream
-// benchmark): args KIND CPU READSIZE NETNS ADDR; descriptors 3 (jobs in),
-// 4 (reports out) and, for pipe and unix, 5 (the stream).
+// benchmark): args as SinkArgs encodes them; descriptors 3 (jobs in), 4
+// (reports out) and, for pipe and unix, 5 (the stream).
 func SinkChild(args []string) error {
-	a, err := parseSinkArgs(args)
+	a, err := ParseSinkArgs(args)
 	if err != nil {
 		(&sink{rep: 4}).fail(err)
 		return err
 	}
 	runtime.LockOSThread()
-	if a.cpu >= 0 {
-		if err := sys.PinThread(a.cpu); err != nil {
+	if a.CPU >= 0 {
+		if err := sys.PinThread(a.CPU); err != nil {
 			return err
 		}
 	}
 	k := &sink{ctl: 3, rep: 4, fd: 5}
-	if k.tcp = a.kind == "tcp"; k.tcp {
-		if k.fd, err = k.accept(a.netns, a.addr); err != nil {
+	if k.tcp = a.Kind == "tcp"; k.tcp {
+		if k.fd, err = k.accept(a); err != nil {
 			k.fail(err)
 			return err
 		}
 	}
 	// The only buffer, allocated once: a job that does not fit it is
 	// refused (decodeJob), never met by allocating more.
-	k.buf = make([]byte, a.readSize)
+	k.buf = make([]byte, a.ReadSize)
 	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
 	for {
 		if _, err := sys.ReadFull(k.ctl, k.msg[:]); err != nil {
@@ -67,33 +66,23 @@ type sink struct {
 }
 
 // accept listens in the server's namespace, sends the port (the start
-// barrier), and takes the one connection.
-func (k *sink) accept(netns string, a netip.Addr) (int, error) {
-	if _, err := peer.Enter(netns); err != nil {
+// barrier), and takes the one connection, from a.Client only when set.
+func (k *sink) accept(a SinkArgs) (int, error) {
+	if _, err := peer.Enter(a.Netns); err != nil {
 		return -1, err
 	}
-	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	ln, port, err := peer.ListenData(false, a.Addr, a.Client, 1)
 	if err != nil {
 		return -1, err
 	}
 	defer unix.Close(ln)
-	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: a.As4()}); err != nil {
-		return -1, fmt.Errorf("bind %s: %w", a, err)
-	}
-	if err := unix.Listen(ln, 1); err != nil {
-		return -1, err
-	}
-	sa, err := unix.Getsockname(ln)
-	if err != nil {
-		return -1, err
-	}
-	Report{Bytes: int64(sa.(*unix.SockaddrInet4).Port)}.encode(&k.msg, statusHello)
+	Report{Bytes: int64(port)}.encode(&k.msg, statusHello)
 	if err := sys.WriteAll(k.rep, k.msg[:]); err != nil {
 		return -1, err
 	}
-	fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+	fd, err := peer.AcceptFrom(ln, a.Client)
 	if err != nil {
-		return -1, fmt.Errorf("accept: %w", err)
+		return -1, err
 	}
 	// The sink's only writes are one-byte requests: send each at once.
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {

@@ -137,6 +137,7 @@ func sendSpecs() []bench.Spec {
 					Requires:  reqs,
 					Run:       sendRun(full, m, int(size), tr),
 					Child:     stream.SinkChild,
+					Remote:    stream.Remote(tr),
 				})
 			}
 		}
@@ -199,6 +200,7 @@ func responseSpecs() []bench.Spec {
 					Requires:  reqs,
 					Run:       responseRun(full, m, file, tr),
 					Child:     stream.SinkChild,
+					Remote:    stream.Remote(tr),
 				})
 			}
 		}

@@ -12,16 +12,15 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"zbench/bench"
 	"zbench/internal/host"
 	"zbench/internal/sys"
+	"zbench/name"
 	"zbench/peer"
 )
 
@@ -78,9 +77,25 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	case *allowRemote:
 		auth = "no token, any client (--allow-unauthenticated)"
 	}
-	fmt.Fprintf(stdout, "zbench serve: listening on %s (%s)\n", ln.Addr(), auth)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal ends every session and the server; a second one
+	// kills it outright.
+	context.AfterFunc(ctx, stop)
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	go func() {
+		for {
+			select {
+			case <-usr1:
+				cfg.Logf("%s", serveStatus())
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	fmt.Fprintf(stdout, "zbench serve: listening on %s (%s)\n", ln.Addr(), auth)
 	if err := peer.Serve(ctx, ln, cfg); err != nil {
 		fmt.Fprintf(stderr, "zbench serve: %v\n", err)
 		return exitFailed
@@ -88,41 +103,40 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// remoteEnd is a benchmark's helper process on this host.
-type remoteEnd struct {
-	cmd  *exec.Cmd
-	port int
-}
-
-func (e *remoteEnd) Port() int { return e.port }
-
-func (e *remoteEnd) Stop() (map[string]float64, error) {
-	e.cmd.Process.Kill()
-	e.cmd.Wait()
-	return nil, nil
-}
-
-// remoteSpec finds a benchmark this server runs: declared for
-// transport=peer, with a helper. sink says whether the helper is a stream
-// receiver (bw, zerocopy), whose request and report pipes the session
-// relays, rather than an echo that only reports its port.
-func remoteSpec(name string) (spec *bench.Spec, sink bool) {
-	specs, err := bench.Named(registry(), name)
-	if err != nil || specs[0].Child == nil {
-		return nil, false
+// serveStatus is what SIGUSR1 logs: what the server holds now.
+func serveStatus() string {
+	fds, _ := os.ReadDir("/proc/self/fd")
+	rss := "?"
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				rss = strings.Join(strings.Fields(v), " ")
+			}
+		}
 	}
-	if tr, _ := transportOf(&specs[0]); tr != peer.Remote {
-		return nil, false
-	}
-	return &specs[0], strings.HasPrefix(name, "bw/") || strings.HasPrefix(name, "zerocopy/")
+	return fmt.Sprintf("status: goroutines %d, descriptors %d, RSS %s", runtime.NumGoroutine(), len(fds), rss)
 }
 
-// startRemoteEnd runs the helper of a network benchmark declared for
-// transport=peer, exactly as a local run does, listening on local. Anything
-// else is refused: the allow-list is the registry's remote benchmarks, and
-// the helper's arguments are the server's, but for a bounded read size.
-func startRemoteEnd(name string, readSize int, local, client netip.Addr) (peer.RemoteEnd, error) {
-	spec, sink := remoteSpec(name)
+// remoteSpec finds a benchmark this server runs: one that declares its
+// server side (Spec.Remote), for transport=peer.
+func remoteSpec(full string) *bench.Spec {
+	specs, err := bench.Named(registry(), full)
+	if err != nil || specs[0].Remote == nil || specs[0].Child == nil {
+		return nil
+	}
+	if name.Parse(full).Transport() != name.Peer {
+		return nil
+	}
+	return &specs[0]
+}
+
+// startRemoteEnd runs a benchmark's declared server side: its helper, as a
+// local run starts it, listening on the address the client came to and
+// serving that client only. Anything else is refused: the allow-list is the
+// registry's remote ends, and the helper's arguments are the server's, but
+// for a read size the protocol bounds.
+func startRemoteEnd(ctx context.Context, r peer.StartRequest) (peer.RemoteEnd, error) {
+	spec := remoteSpec(r.Bench)
 	if spec == nil {
 		return nil, errors.New("not a benchmark this server runs (see zbench list: transport=peer)")
 	}
@@ -132,81 +146,11 @@ func startRemoteEnd(name string, readSize int, local, client netip.Addr) (peer.R
 			cpu = cpus[len(cpus)-1]
 		}
 	}
-	if sink {
-		return startSink(name, readSize, cpu, local)
-	}
-	var ready [2]int
-	if err := unix.Pipe2(ready[:], unix.O_CLOEXEC); err != nil {
-		return nil, err
-	}
-	w := os.NewFile(uintptr(ready[1]), "ready")
-	r := os.NewFile(uintptr(ready[0]), "ready")
-	defer r.Close()
-	cmd, err := bench.StartChild(name, []string{strconv.Itoa(cpu), "", local.String(), client.String()}, w)
-	w.Close()
+	args, err := spec.Remote.Args(bench.RemoteParams{CPU: cpu, Local: r.Local, Client: r.Client, ReadSize: r.ReadSize})
 	if err != nil {
 		return nil, err
 	}
-	r.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var port [2]byte
-	if _, err := io.ReadFull(r, port[:]); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, fmt.Errorf("helper did not become ready: %w", err)
-	}
-	return &remoteEnd{cmd: cmd, port: int(port[0])<<8 | int(port[1])}, nil
-}
-
-// sinkEnd is a stream receiver whose two pipes the session relays.
-type sinkEnd struct {
-	remoteEnd
-	req, rep *os.File // to the sink's fd 3, from its fd 4
-}
-
-func (e *sinkEnd) Pipes() (io.WriteCloser, io.Reader) { return e.req, e.rep }
-
-// Stop closes the sink's request pipe, which ends it, waits for it, and
-// makes sure it is gone. Sessions also end by the client going away (a
-// worker that exits keeps its stream to the end), so Stop cannot count on
-// the relay having closed the pipe.
-func (e *sinkEnd) Stop() (map[string]float64, error) {
-	e.req.Close()
-	done := make(chan struct{})
-	go func() { e.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		e.cmd.Process.Kill()
-		<-done
-	}
-	e.rep.Close()
-	return nil, nil
-}
-
-func startSink(name string, readSize, cpu int, local netip.Addr) (peer.RemoteEnd, error) {
-	if readSize <= 0 {
-		return nil, errors.New("a stream needs a read size")
-	}
-	var req, rep [2]int
-	if err := unix.Pipe2(req[:], unix.O_CLOEXEC); err != nil {
-		return nil, err
-	}
-	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC); err != nil {
-		unix.Close(req[0])
-		unix.Close(req[1])
-		return nil, err
-	}
-	child := []*os.File{os.NewFile(uintptr(req[0]), "req"), os.NewFile(uintptr(rep[1]), "rep")}
-	cmd, err := bench.StartChild(name, []string{"tcp", strconv.Itoa(cpu), strconv.Itoa(readSize), "", local.String()}, child...)
-	for _, f := range child {
-		f.Close()
-	}
-	e := &sinkEnd{req: os.NewFile(uintptr(req[1]), "req"), rep: os.NewFile(uintptr(rep[0]), "rep")}
-	if err != nil {
-		e.req.Close()
-		e.rep.Close()
-		return nil, err
-	}
-	e.cmd = cmd
-	return e, nil
+	return peer.StartHelper(ctx, spec.Remote.Relayed, func(files ...*os.File) (*exec.Cmd, error) {
+		return bench.StartChild(r.Bench, args, files...)
+	})
 }
