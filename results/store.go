@@ -87,6 +87,13 @@ func check(run *Run) error {
 				return fmt.Errorf("result %s: metric %s is %v", r.Name, k, v)
 			}
 		}
+		for k, m := range r.MetricStats {
+			for _, v := range m.Samples {
+				if !finite(v) {
+					return fmt.Errorf("result %s: a sample of metric %s is %v", r.Name, k, v)
+				}
+			}
+		}
 		if bad {
 			return fmt.Errorf("result %s: a sample or summary is not a finite number", r.Name)
 		}
@@ -127,8 +134,8 @@ func Decode(data []byte) (*Run, error) {
 	if head.Schema == nil {
 		return nil, errors.New("no \"schema\" field: not a zbench run record")
 	}
-	if *head.Schema != Schema {
-		return nil, fmt.Errorf("schema %d is not supported (this zbench reads schema %d)", *head.Schema, Schema)
+	if *head.Schema < MinSchema || *head.Schema > Schema {
+		return nil, fmt.Errorf("schema %d is not supported (this zbench reads schemas %d to %d)", *head.Schema, MinSchema, Schema)
 	}
 	var run Run
 	if err := json.Unmarshal(data, &run); err != nil {
@@ -186,6 +193,17 @@ func validate(run *Run) error {
 		}
 		if len(r.Iterations) != 0 && len(r.Iterations) != len(r.Samples) {
 			return fmt.Errorf("%s: %d samples but %d iteration counts", where, len(r.Samples), len(r.Iterations))
+		}
+		for k, m := range r.MetricStats {
+			if m.Better != Lower && m.Better != Higher && m.Better != "" {
+				return fmt.Errorf("%s: metric %s: \"better\" is %q, want %q, %q or none", where, k, m.Better, Lower, Higher)
+			}
+			if len(m.Samples) == 0 {
+				return fmt.Errorf("%s: metric %s has no samples", where, k)
+			}
+			if _, ok := r.Metrics[k]; !ok {
+				return fmt.Errorf("%s: metric %s has samples but no median in \"metrics\"", where, k)
+			}
 		}
 	}
 	return nil
