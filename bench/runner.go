@@ -433,4 +433,3 @@ func (h *headBuffer) excerpt() string {
 	}
 	return ": " + strings.Join(keep, " | ")
 }
-
