@@ -10,10 +10,10 @@ import (
 
 func TestExport(t *testing.T) {
 	for format, want := range map[string]string{
-		"benchfmt": "BenchmarkLat/syscall/null\t",
+		"benchfmt": "BenchmarkLat/syscall/null 100000 ",
 		"bencher":  `"latency": {`,
 		"prom":     "# TYPE zbench_ns_per_op gauge",
-		"csv":      "benchmark,unit,better,status",
+		"csv":      "host,started,zbench,commit,benchmark,metric,unit",
 		"markdown": "| lat/syscall/null |",
 	} {
 		code, stdout, stderr := zbench("export", "--format", format, fixture("box-a.json"))
