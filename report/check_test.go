@@ -216,18 +216,39 @@ func gatePaths(t *testing.T, base, cur string, o GateOptions) *Check {
 	return c
 }
 
-// Real runs of one build on the 2-vCPU VM while seven other sessions
-// shared it (gate-*.json: `run lat/syscall lat/pipe/size=1B/cpu=same
-// --count 6` twice, `run lat/syscall --quick` twice, the default suite
-// twice): the gate passes what it can judge, never passes what it cannot,
-// and never calls a clustered median a regression.
+// Real runs of one build on the 2-vCPU VM this was written on, with seven
+// other sessions sharing it: gate-x-syscall6-{a,b}.json (`run lat/syscall
+// lat/pipe/size=1B/cpu=same --count 6`, each holding the measuring lock
+// alone, seven minutes apart); gate-syscall6-{a,b}.json, the same taken
+// while the others built and tested (intervals of ±30 % to ±200 %);
+// gate-quick-{a,b}.json (`run lat/syscall --quick`) and
+// gate-default-{a,b}.json (the default suite), under the same load. The
+// gate passes what it can judge, fails a planted slowdown where the
+// intervals allow, never passes what it cannot judge, and never calls a
+// clustered median a regression.
 func TestCheckRealRuns(t *testing.T) {
 	o := GateOptions{Threshold: DefaultThreshold}
-	for _, pair := range [][2]string{{"gate-syscall6-a.json", "gate-syscall6-b.json"}, {"gate-syscall6-b.json", "gate-syscall6-a.json"}} {
+	for _, pair := range [][2]string{
+		{"gate-x-syscall6-a.json", "gate-x-syscall6-b.json"}, {"gate-x-syscall6-b.json", "gate-x-syscall6-a.json"},
+		{"gate-syscall6-a.json", "gate-syscall6-b.json"}, {"gate-syscall6-b.json", "gate-syscall6-a.json"},
+	} {
 		c := gate(t, pair[0], pair[1], o)
 		if c.ExitCode() != ExitPass || c.Judged() < 10 {
 			t.Errorf("%s → %s, one build: exit %d, %d judged, regressions %v, not judged %v; want exit 0",
 				pair[0], pair[1], c.ExitCode(), c.Judged(), names(c.Regressions), c.NotJudged)
+		}
+	}
+	// Every sample of the other run made 20 % slower: the gate fails, in
+	// both directions, where the intervals (the whole range of 6 samples)
+	// clear each other by 5 %; the rest stays unchanged, none improved.
+	for _, tc := range []struct {
+		base, cur string
+		atLeast   int
+	}{{"gate-x-syscall6-a.json", "gate-x-syscall6-b.json", 4}, {"gate-x-syscall6-b.json", "gate-x-syscall6-a.json", 1}} {
+		c := gatePaths(t, filepath.Join("testdata", tc.base), plant(t, tc.cur, 1.2, nil), o)
+		if c.ExitCode() != ExitRegression || len(c.Regressions) < tc.atLeast || len(c.Improvements) != 0 {
+			t.Errorf("%s → %s made 20%% slower: exit %d, regressions %v, improvements %v; want exit 1 and at least %d",
+				tc.base, tc.cur, c.ExitCode(), names(c.Regressions), names(c.Improvements), tc.atLeast)
 		}
 	}
 	// --quick: 3 samples each. The same build, and a 50 % slowdown of every
@@ -243,10 +264,10 @@ func TestCheckRealRuns(t *testing.T) {
 			}
 		}
 	}
-	// Planted slowdowns of a 6-sample run made while the machine was this
-	// loaded: with 6 samples the 95 % interval is the whole range of the
-	// samples, here ±30 % to ±200 %, so the gate sees a doubling but not a
-	// 50 % slowdown. It never calls a slowdown an improvement.
+	// The price of the rule on a loaded host: with 6 samples the interval is
+	// the whole range of the samples, here ±30 % to ±200 %, so the gate sees
+	// a doubling but not a 50 % slowdown. It never calls a slowdown an
+	// improvement.
 	for _, tc := range []struct {
 		factor  float64
 		atLeast int
