@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -264,10 +263,7 @@ rounds:
 			res[i].Summarize()
 		}
 		for m, vs := range metrics[i] {
-			if res[i].Metrics == nil {
-				res[i].Metrics = make(map[string]float64)
-			}
-			res[i].Metrics[m] = median(vs)
+			res[i].SetMetric(m, vs) // the median in Metrics, every sample in MetricStats
 		}
 		if interrupted != nil && res[i].Error == "" && res[i].Skipped == "" && len(res[i].Samples) < count {
 			res[i].Error = fmt.Sprintf("interrupted after %d of %d samples", len(res[i].Samples), count)
@@ -436,14 +432,4 @@ func (h *headBuffer) excerpt() string {
 		return ""
 	}
 	return ": " + strings.Join(keep, " | ")
-}
-
-func median(vs []float64) float64 {
-	s := append([]float64(nil), vs...)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
