@@ -86,7 +86,14 @@ func (b *B) Elapsed() time.Duration {
 
 // Loop runs the timed loop: `for b.Loop() { op() }`. The first call starts the
 // timer and the last stops it, so whatever precedes the loop is setup and
-// whatever follows is teardown, by construction.
+// whatever follows is teardown, by construction. To the benchmark it means
+// what testing.B.Loop means (the body is the timed op, setup and teardown
+// around it are not timed); two differences: the body runs exactly b.N
+// times per call of Run (the runner calibrates N across calls, where
+// testing calibrates inside one), and the compiler does not keep the body's
+// results alive as it does for testing.B.Loop, so an op whose result is
+// unused must store it (the families' loops make system calls, which it
+// cannot remove).
 func (b *B) Loop() bool {
 	if b.loopI == 0 {
 		b.StartTimer()

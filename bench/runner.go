@@ -68,7 +68,7 @@ type Progress struct {
 	WarmUp       bool // a discarded warm-up worker
 }
 
-func (r *Runner) count() int { return cmp(r.Count, 10) }
+func (r *Runner) count() int { return orDefault(r.Count, 10) }
 
 // minWorkers is the fewest worker processes a benchmark's samples come from
 // when a spec asks for several samples per worker (DESIGN.md §4).
@@ -107,7 +107,8 @@ func (r *Runner) warmUp() time.Duration {
 	return r.WarmUp
 }
 
-func cmp(v, def int) int {
+// orDefault is v, or def where v is not positive.
+func orDefault(v, def int) int {
 	if v <= 0 {
 		return def
 	}
@@ -129,151 +130,207 @@ func (r *Runner) PinCPU() (int, error) {
 	return cpus[len(cpus)-1], nil
 }
 
+// state is one benchmark's way through a run: its result so far and what
+// the rounds need to carry from one worker to the next.
+type state struct {
+	spec    *Spec
+	res     results.Result
+	done    bool // skipped or failed: left out of later rounds
+	n       int  // the iteration count its first worker calibrated
+	iters   []int64
+	workers int
+	metrics map[string][]float64 // per metric, one value per sample
+}
+
 // Run measures specs and returns one result per spec, in order. Benchmarks
 // are interleaved: each round takes the next samples of every benchmark in
 // turn, so slow drift of the machine spreads over all of them instead of
 // biasing one. A benchmark that is skipped or fails is left out of later
 // rounds; the others go on. When ctx is cancelled the worker in flight is
 // killed, and Run returns what was measured with ctx's error.
+//
+// The phases: probe (prerequisites, in this process), warm up (one
+// discarded worker), rounds, summarise.
 func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error) {
-	res := make([]results.Result, len(specs))
-	done := make([]bool, len(specs))
-	iters := make([][]int64, len(specs))
-	workers := make([]int, len(specs))
-	ns := make([]int, len(specs)) // chosen N per benchmark, from its first worker
-	metrics := make([]map[string][]float64, len(specs))
+	sts := r.probe(specs)
+	rounds := r.roundCount(sts)
+	r.warmUpWorker(ctx, sts, rounds)
+	interrupted := r.runRounds(ctx, sts, rounds)
+	out := make([]results.Result, len(sts))
+	for i, st := range sts {
+		out[i] = r.summarize(st, interrupted != nil)
+	}
+	return out, interrupted
+}
 
+// probe makes each benchmark's state and decides, before any worker starts,
+// which cannot run: a bad spec, no CPU to pin to, a missing prerequisite.
+func (r *Runner) probe(specs []Spec) []*state {
 	pinCPU, pinErr := r.PinCPU()
+	sts := make([]*state, len(specs))
 	for i := range specs {
 		s := &specs[i]
-		res[i] = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1, SampleTargetNs: int64(r.target(s))}
+		st := &state{spec: s}
+		sts[i] = st
+		res := &st.res
+		*res = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1, SampleTargetNs: int64(r.target(s))}
 		better, ok := results.Better(s.unit())
 		switch {
 		case !ok:
-			res[i].Error = fmt.Sprintf("unknown unit %q", s.unit())
+			res.Error = fmt.Sprintf("unknown unit %q", s.unit())
 		case s.Run == nil:
-			res[i].Error = "no Run function"
+			res.Error = "no Run function"
 		case s.Pin && pinErr != nil:
-			res[i].Error = fmt.Sprintf("choosing a CPU to pin to: %v", pinErr)
+			res.Error = fmt.Sprintf("choosing a CPU to pin to: %v", pinErr)
 		}
-		res[i].Better = better
+		res.Better = better
 		if s.Pin {
-			res[i].CPU = pinCPU
+			res.CPU = pinCPU
 		}
-		if res[i].Error == "" {
+		if res.Error == "" {
 			if err := s.Probe(); err != nil {
 				if errors.Is(err, ErrNotSupported) {
-					res[i].Skipped = SkipReason(err)
+					res.Skipped = SkipReason(err)
 				} else {
-					res[i].Error = fmt.Sprintf("probing prerequisites: %v", err)
+					res.Error = fmt.Sprintf("probing prerequisites: %v", err)
 				}
 			}
 		}
-		done[i] = res[i].Error != "" || res[i].Skipped != ""
+		st.done = res.Error != "" || res.Skipped != ""
 	}
+	return sts
+}
 
-	count := r.count()
-	rounds := 0
-	for i := range specs {
-		per := r.perWorker(&specs[i])
+// roundCount is the number of rounds the benchmark with the fewest samples
+// per worker needs.
+func (r *Runner) roundCount(sts []*state) int {
+	count, rounds := r.count(), 0
+	for _, st := range sts {
+		per := r.perWorker(st.spec)
 		rounds = max(rounds, (count+per-1)/per)
 	}
-	if w := r.warmUp(); w > 0 {
-		for i := range specs {
-			if !done[i] {
-				if r.Progress != nil {
-					r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Rounds: rounds, WarmUp: true})
-				}
-				// Its outcome is discarded: a failure shows in the rounds.
-				r.runWorker(ctx, job{Name: specs[i].Name, TargetNs: int64(w), Samples: 1, CPU: res[i].CPU, Verify: r.Verify})
-				break
-			}
-		}
+	return rounds
+}
+
+// warmUpWorker runs one discarded worker of the first benchmark that can
+// run. Its outcome is discarded: a failure shows in the rounds.
+func (r *Runner) warmUpWorker(ctx context.Context, sts []*state, rounds int) {
+	w := r.warmUp()
+	if w <= 0 {
+		return
 	}
-	var interrupted error
-rounds:
+	for i, st := range sts {
+		if st.done {
+			continue
+		}
+		r.progress(Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Rounds: rounds, WarmUp: true})
+		r.runWorker(ctx, job{Name: st.spec.Name, TargetNs: int64(w), Samples: 1, CPU: st.res.CPU, Verify: r.Verify})
+		return
+	}
+}
+
+// runRounds takes the samples, round by round, and returns ctx's error if
+// the run was interrupted.
+func (r *Runner) runRounds(ctx context.Context, sts []*state, rounds int) error {
+	count := r.count()
 	for round := range rounds {
-		for i := range specs {
-			if done[i] {
+		for i, st := range sts {
+			if st.done {
 				continue
 			}
 			if err := ctx.Err(); err != nil {
-				interrupted = err
-				break rounds
+				return err
 			}
-			k := min(r.perWorker(&specs[i]), count-len(res[i].Samples))
+			k := min(r.perWorker(st.spec), count-len(st.res.Samples))
 			if k <= 0 {
 				continue
 			}
-			if r.Progress != nil {
-				r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Round: round + 1, Rounds: rounds})
-			}
-			j := job{Name: specs[i].Name, N: ns[i], TargetNs: int64(r.target(&specs[i])), Samples: k, CPU: res[i].CPU, Verify: r.Verify}
-			rep, err := r.runWorker(ctx, j)
-			workers[i]++
-			if err != nil {
-				if ctx.Err() != nil {
-					interrupted = ctx.Err()
-					res[i].Error = "interrupted"
-					done[i] = true
-					break rounds
-				}
-				res[i].Error = err.Error()
-				done[i] = true
-				continue
-			}
-			for _, w := range rep.Warnings {
-				res[i].AddWarning(w)
-			}
-			for _, s := range rep.Samples {
-				v, err := value(res[i].Unit, s)
-				if err != nil {
-					rep.Error = err.Error()
-					break
-				}
-				res[i].Samples = append(res[i].Samples, v)
-				iters[i] = append(iters[i], int64(s.N))
-				for m, mv := range s.Metrics {
-					if m == res[i].Unit {
-						continue // it is the sample itself
-					}
-					if metrics[i] == nil {
-						metrics[i] = make(map[string][]float64)
-					}
-					metrics[i][m] = append(metrics[i][m], mv)
-				}
-			}
-			switch {
-			case rep.Skipped != "":
-				res[i].Skipped = rep.Skipped
-				res[i].Samples, iters[i], metrics[i] = nil, nil, nil
-				done[i] = true
-			case rep.Error != "":
-				res[i].Error = rep.Error
-				done[i] = true
-			}
-			if ns[i] == 0 {
-				ns[i] = rep.N
+			r.progress(Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Round: round + 1, Rounds: rounds})
+			if err := r.sample(ctx, st, k); err != nil {
+				return err
 			}
 		}
 	}
-	for i := range res {
-		res[i].Iterations = iters[i]
-		res[i].Workers = workers[i]
-		if len(res[i].Samples) > 0 {
-			res[i].Summarize()
+	return nil
+}
+
+// sample runs one worker for k samples of st and adds what it reports. It
+// returns an error only when ctx ended the worker.
+func (r *Runner) sample(ctx context.Context, st *state, k int) error {
+	res := &st.res
+	j := job{Name: st.spec.Name, N: st.n, TargetNs: int64(r.target(st.spec)), Samples: k, CPU: res.CPU, Verify: r.Verify}
+	rep, err := r.runWorker(ctx, j)
+	st.workers++
+	if err != nil {
+		st.done = true
+		if ctx.Err() != nil {
+			res.Error = "interrupted"
+			return ctx.Err()
 		}
-		for m, vs := range metrics[i] {
-			if res[i].Metrics == nil {
-				res[i].Metrics = make(map[string]float64)
+		res.Error = err.Error()
+		return nil
+	}
+	for _, w := range rep.Warnings {
+		res.AddWarning(w)
+	}
+	for _, s := range rep.Samples {
+		v, err := value(res.Unit, s)
+		if err != nil {
+			rep.Error = err.Error()
+			break
+		}
+		res.Samples = append(res.Samples, v)
+		st.iters = append(st.iters, int64(s.N))
+		for m, mv := range s.Metrics {
+			if m == res.Unit {
+				continue // it is the sample itself
 			}
-			res[i].Metrics[m] = median(vs)
-		}
-		if interrupted != nil && res[i].Error == "" && res[i].Skipped == "" && len(res[i].Samples) < count {
-			res[i].Error = fmt.Sprintf("interrupted after %d of %d samples", len(res[i].Samples), count)
+			if st.metrics == nil {
+				st.metrics = make(map[string][]float64)
+			}
+			st.metrics[m] = append(st.metrics[m], mv)
 		}
 	}
-	return res, interrupted
+	switch {
+	case rep.Skipped != "":
+		res.Skipped = rep.Skipped
+		res.Samples, st.iters, st.metrics = nil, nil, nil
+		st.done = true
+	case rep.Error != "":
+		res.Error = rep.Error
+		st.done = true
+	}
+	if st.n == 0 {
+		st.n = rep.N
+	}
+	return nil
+}
+
+// summarize turns st into its result: the summary of its samples and
+// metrics, and an error for a benchmark an interrupt left short.
+func (r *Runner) summarize(st *state, interrupted bool) results.Result {
+	res := st.res
+	res.Iterations = st.iters
+	res.Workers = st.workers
+	if len(res.Samples) > 0 {
+		res.Summarize()
+	}
+	for m, vs := range st.metrics {
+		if res.Metrics == nil {
+			res.Metrics = make(map[string]float64)
+		}
+		res.Metrics[m] = median(vs)
+	}
+	if count := r.count(); interrupted && res.Error == "" && res.Skipped == "" && len(res.Samples) < count {
+		res.Error = fmt.Sprintf("interrupted after %d of %d samples", len(res.Samples), count)
+	}
+	return res
+}
+
+func (r *Runner) progress(p Progress) {
+	if r.Progress != nil {
+		r.Progress(p)
+	}
 }
 
 // value converts one timed run into the unit of the result. A benchmark

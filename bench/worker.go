@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,7 +136,7 @@ func work(spec *Spec, j job) report {
 		}
 		rep.Samples = append(rep.Samples, sample{N: n, Ns: int64(b.elapsed), Bytes: b.bytes, Metrics: b.metrics})
 		for _, w := range b.warnings {
-			if !contains(rep.Warnings, w) {
+			if !slices.Contains(rep.Warnings, w) {
 				rep.Warnings = append(rep.Warnings, w)
 			}
 		}
@@ -182,13 +183,4 @@ func stackTop(stack []byte) string {
 		}
 	}
 	return strings.Join(lines[:min(len(lines), 8)], "\n")
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
