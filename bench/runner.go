@@ -10,12 +10,16 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/name"
+	"zbench/peer"
 	"zbench/results"
 )
 
@@ -54,18 +58,41 @@ type Runner struct {
 	Verify bool
 	// Env is added to the worker's environment.
 	Env []string
+	// Transport is where network benchmarks' other ends live, set up by
+	// the caller (peer.Open) for the whole run; the zero value is
+	// loopback. Every worker's job carries it (B.Transport). A benchmark
+	// declared for another transport (transport= in its name) is skipped,
+	// with the --transport that would run it.
+	Transport peer.Transport
+	// TempDir is where the run's temporary directory is made (default
+	// os.TempDir()). Each run makes one of its own and is the TMPDIR of
+	// every worker and helper, so that files a killed worker leaves go
+	// with the run: Run removes it on every way out.
+	TempDir string
 	// Progress, when set, is called in the parent before each worker starts,
 	// never while one is measuring.
 	Progress func(Progress)
+
+	tmp string // this run's temporary directory, while Run runs
 }
 
-// Progress says what the runner is about to measure.
+// Progress says what the runner is about to measure, or that a benchmark
+// is done.
 type Progress struct {
 	Name         string
 	Index, Total int // benchmark k of n (1-based)
 	Round        int // 1-based; 0 for the warm-up
 	Rounds       int
 	WarmUp       bool // a discarded warm-up worker
+	// Started and Planned count worker processes: those started so far,
+	// and those the run needs as it stands (a benchmark that is skipped
+	// or fails drops the rest of its own), so that Started/Planned is the
+	// fraction done.
+	Started, Planned int
+	// Finished says that the benchmark is done: all its samples taken,
+	// skipped or failed. Result is its outcome, summarised.
+	Finished bool
+	Result   *results.Result
 }
 
 func (r *Runner) count() int { return orDefault(r.Count, 10) }
@@ -134,6 +161,7 @@ func (r *Runner) PinCPU() (int, error) {
 // the rounds need to carry from one worker to the next.
 type state struct {
 	spec    *Spec
+	index   int // in the run, 0-based
 	res     results.Result
 	done    bool // skipped or failed: left out of later rounds
 	n       int  // the iteration count its first worker calibrated
@@ -152,8 +180,21 @@ type state struct {
 // The phases: probe (prerequisites, in this process), warm up (one
 // discarded worker), rounds, summarise.
 func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error) {
+	tmp, err := r.makeTempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	r.tmp = tmp
+	defer func() { r.tmp = "" }()
+
 	sts := r.probe(specs)
 	rounds := r.roundCount(sts)
+	for i, st := range sts {
+		if st.done {
+			r.finished(sts, i, false)
+		}
+	}
 	r.warmUpWorker(ctx, sts, rounds)
 	interrupted := r.runRounds(ctx, sts, rounds)
 	out := make([]results.Result, len(sts))
@@ -170,7 +211,7 @@ func (r *Runner) probe(specs []Spec) []*state {
 	sts := make([]*state, len(specs))
 	for i := range specs {
 		s := &specs[i]
-		st := &state{spec: s}
+		st := &state{spec: s, index: i}
 		sts[i] = st
 		res := &st.res
 		*res = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1, SampleTargetNs: int64(r.target(s))}
@@ -187,7 +228,10 @@ func (r *Runner) probe(specs []Spec) []*state {
 		if s.Pin {
 			res.CPU = pinCPU
 		}
-		if res.Error == "" {
+		if want, ok := specTransport(s); ok && res.Error == "" && want != r.transportKind() {
+			res.Skipped = fmt.Sprintf("runs over transport %s, and this run's is %s (run it with --transport %s)", want, r.transportKind(), want)
+		}
+		if res.Error == "" && res.Skipped == "" {
 			if err := s.Probe(); err != nil {
 				if errors.Is(err, ErrNotSupported) {
 					res.Skipped = SkipReason(err)
@@ -223,8 +267,8 @@ func (r *Runner) warmUpWorker(ctx context.Context, sts []*state, rounds int) {
 		if st.done {
 			continue
 		}
-		r.progress(Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Rounds: rounds, WarmUp: true})
-		r.runWorker(ctx, job{Name: st.spec.Name, TargetNs: int64(w), Samples: 1, CPU: st.res.CPU, Verify: r.Verify})
+		r.progress(sts, Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Rounds: rounds, WarmUp: true})
+		r.runWorker(ctx, r.job(st, int64(w), 1))
 		return
 	}
 }
@@ -245,9 +289,12 @@ func (r *Runner) runRounds(ctx context.Context, sts []*state, rounds int) error 
 			if k <= 0 {
 				continue
 			}
-			r.progress(Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Round: round + 1, Rounds: rounds})
+			r.progress(sts, Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Round: round + 1, Rounds: rounds})
 			if err := r.sample(ctx, st, k); err != nil {
 				return err
+			}
+			if st.done || len(st.res.Samples) >= count {
+				r.finished(sts, i, false)
 			}
 		}
 	}
@@ -258,7 +305,8 @@ func (r *Runner) runRounds(ctx context.Context, sts []*state, rounds int) error 
 // returns an error only when ctx ended the worker.
 func (r *Runner) sample(ctx context.Context, st *state, k int) error {
 	res := &st.res
-	j := job{Name: st.spec.Name, N: st.n, TargetNs: int64(r.target(st.spec)), Samples: k, CPU: res.CPU, Verify: r.Verify}
+	j := r.job(st, int64(r.target(st.spec)), k)
+	j.N = st.n
 	rep, err := r.runWorker(ctx, j)
 	st.workers++
 	if err != nil {
@@ -310,6 +358,7 @@ func (r *Runner) sample(ctx context.Context, st *state, k int) error {
 // metrics, and an error for a benchmark an interrupt left short.
 func (r *Runner) summarize(st *state, interrupted bool) results.Result {
 	res := st.res
+	res.Warnings = slices.Clone(res.Warnings) // a copy of a run in progress shares none
 	res.Iterations = st.iters
 	res.Workers = st.workers
 	if len(res.Samples) > 0 {
@@ -327,10 +376,102 @@ func (r *Runner) summarize(st *state, interrupted bool) results.Result {
 	return res
 }
 
-func (r *Runner) progress(p Progress) {
-	if r.Progress != nil {
-		r.Progress(p)
+// job is a worker's job for k samples of st, each about targetNs long.
+func (r *Runner) job(st *state, targetNs int64, k int) job {
+	j := job{Name: st.spec.Name, TargetNs: targetNs, Samples: k, CPU: st.res.CPU, Verify: r.Verify}
+	if r.Transport.Name != "" {
+		tr := r.Transport
+		tr.Token = nil // read from its file in the worker
+		j.Transport = &tr
 	}
+	return j
+}
+
+// transportKind is the run's transport.
+func (r *Runner) transportKind() name.Transport {
+	if r.Transport.Name == "" {
+		return name.Loopback
+	}
+	return r.Transport.Name
+}
+
+// specTransport is the transport s is declared for (transport= in its
+// name), if any.
+func specTransport(s *Spec) (name.Transport, bool) {
+	n := name.Parse(s.Name)
+	if !n.Has("transport") {
+		return "", false
+	}
+	return n.Transport(), true
+}
+
+// tempPrefix starts the name of every run's temporary directory:
+// zbench-run-ID-RANDOM, where ID names the process that made it (PID and
+// start time), so that a later run removes the directory of a run that was
+// killed outright, and never one whose maker still runs.
+const tempPrefix = "zbench-run-"
+
+// makeTempDir makes this run's temporary directory, after removing those
+// of runs that were killed before they could.
+func (r *Runner) makeTempDir() (string, error) {
+	root := r.TempDir
+	if root == "" {
+		root = os.TempDir()
+	}
+	sweepTempDirs(root)
+	id, err := sys.ProcessID(os.Getpid())
+	if err != nil {
+		id = strconv.Itoa(os.Getpid())
+	}
+	dir, err := os.MkdirTemp(root, tempPrefix+id+"-")
+	if err != nil {
+		return "", fmt.Errorf("the run's temporary directory: %w", err)
+	}
+	return dir, nil
+}
+
+// sweepTempDirs removes run directories under root whose maker is gone.
+func sweepTempDirs(root string) {
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), tempPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		id, _, ok := strings.Cut(rest, "-")
+		if !ok {
+			continue
+		}
+		if gone, ok := sys.ProcessGone(id); ok && gone {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+}
+
+// progress reports p, with the count of workers started and planned.
+func (r *Runner) progress(sts []*state, p Progress) {
+	if r.Progress == nil {
+		return
+	}
+	count := r.count()
+	for _, st := range sts {
+		p.Started += st.workers
+		p.Planned += st.workers
+		if !st.done {
+			per := r.perWorker(st.spec)
+			p.Planned += (max(0, count-len(st.res.Samples)) + per - 1) / per
+		}
+	}
+	r.Progress(p)
+}
+
+// finished reports that sts[i] is done, with its result so far.
+func (r *Runner) finished(sts []*state, i int, interrupted bool) {
+	if r.Progress == nil {
+		return
+	}
+	res := r.summarize(sts[i], interrupted)
+	r.progress(sts, Progress{Name: sts[i].spec.Name, Index: i + 1, Total: len(sts), Finished: true, Result: &res})
 }
 
 // value converts one timed run into the unit of the result. A benchmark
@@ -389,6 +530,10 @@ func (r *Runner) runWorker(ctx context.Context, j job) (*report, error) {
 	// GC off from the first instruction; no asynchronous preemption signals
 	// (SIGURG every 10 ms at a long-running goroutine) landing in a sample.
 	cmd.Env = append(append(os.Environ(), "GOGC=off", "GODEBUG=asyncpreemptoff=1"), r.Env...)
+	if r.tmp != "" {
+		// Files a worker or its helpers make go into the run's directory.
+		cmd.Env = append(cmd.Env, "TMPDIR="+r.tmp)
+	}
 	// A process group of its own, so that the worker and anything it forks
 	// can be killed together; and killed outright if the parent dies.
 	cmd.SysProcAttr = procAttr(true)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/peer"
 )
 
 // WorkerCommand is the hidden sub-command that makes zbench a worker.
@@ -33,6 +34,9 @@ type job struct {
 	CPU int `json:"cpu"`
 	// Verify asks the benchmark to check every byte it moves.
 	Verify bool `json:"verify,omitempty"`
+	// Transport is where network benchmarks' other ends live (nil:
+	// loopback), without its token, which the worker reads from its file.
+	Transport *peer.Transport `json:"transport,omitempty"`
 }
 
 // report is what one worker sends back.
@@ -99,6 +103,17 @@ func work(spec *Spec, j job) report {
 	b.allowed, _ = sys.AllowedCPUs()
 	b.cpu, b.placed = j.CPU, true
 	b.verify = j.Verify
+	var tr peer.Transport
+	if j.Transport != nil {
+		tr = *j.Transport
+	}
+	tr, err := tr.Load()
+	if err != nil {
+		rep.Error = fmt.Sprintf("transport: %v", err)
+		return rep
+	}
+	b.transport = tr
+	peer.Use(tr) // for benchmarks that still ask peer.Lookup
 	if j.CPU >= 0 {
 		if err := sys.PinThread(j.CPU); err != nil {
 			rep.Error = fmt.Sprintf("pin to CPU %d: %v", j.CPU, err)

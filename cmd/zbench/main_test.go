@@ -194,16 +194,21 @@ func interrupt(t *testing.T, args ...string) {
 	// Nothing may outlive the run: no process of this binary in the worker
 	// or helper role, no namespace named after the run. Checked at once:
 	// zbench waits for its workers' process groups before it exits.
+	// Only processes of this very binary count: other test binaries may
+	// run beside this one.
 	exe, _ := os.Executable()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
 		b, _ := os.ReadFile(p)
 		a := strings.Split(string(b), "\x00")
-		if len(a) > 1 && (a[1] == workerCommand || a[1] == childCommand) && strings.Contains(a[0], filepath.Base(exe)) {
+		if bin, _ := os.Readlink(filepath.Join(filepath.Dir(p), "exe")); bin != exe {
+			continue
+		}
+		if len(a) > 1 && (a[1] == workerCommand || a[1] == childCommand) {
 			t.Errorf("a %s is still running after the interrupt: %s", a[1], p)
 		}
 	}
-	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d-*", cmd.Process.Pid))
+	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d.*", cmd.Process.Pid))
 	if len(ns) > 0 {
 		t.Errorf("network namespaces left behind: %v", ns)
 	}
