@@ -307,7 +307,7 @@ func checkOut(path string) error {
 			}
 			break
 		}
-		if !os.IsNotExist(err) {
+		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
 			return err
 		}
 		parent := filepath.Dir(dir)
