@@ -364,11 +364,9 @@ func (r *Runner) summarize(st *state, interrupted bool) results.Result {
 	if len(res.Samples) > 0 {
 		res.Summarize()
 	}
+	res.Metrics, res.MetricStats = nil, nil // a copy of a run in progress shares none
 	for m, vs := range st.metrics {
-		if res.Metrics == nil {
-			res.Metrics = make(map[string]float64)
-		}
-		res.Metrics[m] = median(vs)
+		res.SetMetric(m, vs) // the median in Metrics, every sample in MetricStats
 	}
 	if count := r.count(); interrupted && res.Error == "" && res.Skipped == "" && len(res.Samples) < count {
 		res.Error = fmt.Sprintf("interrupted after %d of %d samples", len(res.Samples), count)
@@ -638,14 +636,4 @@ func (h *headBuffer) excerpt() string {
 		return ""
 	}
 	return ": " + strings.Join(keep, " | ")
-}
-
-func median(vs []float64) float64 {
-	s := append([]float64(nil), vs...)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
