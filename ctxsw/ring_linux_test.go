@@ -1,10 +1,8 @@
 package ctxsw
 
 import (
-	"context"
 	"errors"
 	"math"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,17 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
+	"zbench/internal/benchtest"
 	"zbench/internal/sys"
 )
 
 // The test binary doubles as zbench: the runner re-executes it as a worker,
 // and rings re-execute it as their helper processes.
-func TestMain(m *testing.M) {
-	if code, ok := bench.Serve(Specs(), os.Args[1:]); ok {
-		os.Exit(code)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { benchtest.Main(m, Specs) }
 
 func spec(t *testing.T, name string) bench.Spec {
 	t.Helper()
@@ -44,11 +38,7 @@ func TestDefaultSuite(t *testing.T) {
 			specs = append(specs, s)
 		}
 	}
-	r := &bench.Runner{Exe: os.Args[0], Count: 3, Target: 3 * time.Millisecond, WarmUp: -1, CPU: -1, WorkerTimeout: 60 * time.Second}
-	res, err := r.Run(context.Background(), specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := benchtest.Run(t, specs, benchtest.Options{Count: 3, Target: 3 * time.Millisecond})
 	for _, x := range res {
 		if x.Skipped != "" {
 			t.Logf("%s: skipped: %s", x.Name, x.Skipped)

@@ -73,13 +73,11 @@ func (c *conn) finish() error {
 
 func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B) error {
 	return func(b *bench.B) error {
-		var tr peer.Transport
-		var err error
+		var tr peer.Transport // none: pipes and AF_UNIX
 		if transport != "" {
-			if tr, err = peer.Lookup(transport); err != nil {
-				return err
-			}
+			tr = b.Transport()
 		}
+		var err error
 		helperCPU := -1
 		if tr.Name != peer.Remote { // a remote server places its own helper
 			if helperCPU, err = helperPlacement(b, cpu); err != nil {

@@ -1,14 +1,13 @@
 package zerocopy
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"zbench/bench"
+	"zbench/internal/benchtest"
 	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
@@ -17,12 +16,7 @@ import (
 
 // The test binary is zbench for this family: worker and helper processes
 // re-execute it.
-func TestMain(m *testing.M) {
-	if code, ok := bench.Serve(Specs(), os.Args[1:]); ok {
-		os.Exit(code)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { benchtest.Main(m, Specs) }
 
 // corruptAt is the stream offset the test-only method "corrupt" damages.
 const corruptAt = 3*4096 + 123
@@ -70,19 +64,9 @@ func (c *corruptSender) chunk(off int64) error {
 	return sys.WriteAll(c.fd, c.buf)
 }
 
-func runSpecs(t *testing.T, env []string, verify bool, names ...string) []results.Result {
+func runSpecs(t *testing.T, tr peer.Transport, verify bool, names ...string) []results.Result {
 	t.Helper()
-	specs, err := bench.Named(Specs(), names...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Exe: os.Args[0], Count: 1, Target: 3 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env,
-		Verify: verify, WorkerTimeout: 60 * time.Second}
-	res, err := r.Run(context.Background(), specs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return benchtest.Run(t, Specs(), benchtest.Options{Target: 3 * time.Millisecond, Transport: tr, Verify: verify}, names...)
 }
 
 func sendNames(transport string, sizes ...string) []string {
@@ -156,11 +140,11 @@ func check(t *testing.T, res []results.Result) {
 // Every method, at the smallest and a large size, moves the stream intact
 // under --verify.
 func TestSendMethodsVerified(t *testing.T) {
-	check(t, runSpecs(t, nil, true, sendNames(peer.Loopback, "4KiB", "1MiB")...))
+	check(t, runSpecs(t, peer.Transport{}, true, sendNames(peer.Loopback, "4KiB", "1MiB")...))
 }
 
 func TestResponseMethodsVerified(t *testing.T) {
-	check(t, runSpecs(t, nil, true, responseNames(peer.Loopback, "4KiB", "64KiB")...))
+	check(t, runSpecs(t, peer.Transport{}, true, responseNames(peer.Loopback, "4KiB", "64KiB")...))
 }
 
 func TestMethodsVeth(t *testing.T) {
@@ -173,18 +157,18 @@ func TestMethodsVeth(t *testing.T) {
 	}
 	defer pair.Close()
 	names := append(sendNames(peer.Veth, "64KiB"), responseNames(peer.Veth, "16KiB")...)
-	check(t, runSpecs(t, pair.Env(), true, names...))
+	check(t, runSpecs(t, pair.Transport(), true, names...))
 }
 
 // --verify catches one flipped byte, names it, and without --verify the
 // same sender passes (nothing checks).
 func TestVerifyCatchesCorruption(t *testing.T) {
 	name := "zerocopy/send/method=corrupt/size=4KiB/transport=loopback"
-	x := runSpecs(t, nil, true, name)[0]
+	x := runSpecs(t, peer.Transport{}, true, name)[0]
 	if want := fmt.Sprintf("stream byte %d", corruptAt); !strings.Contains(x.Error, want) {
 		t.Errorf("verified run: error %q, want one naming %s", x.Error, want)
 	}
-	if x := runSpecs(t, nil, false, name)[0]; x.Error != "" {
+	if x := runSpecs(t, peer.Transport{}, false, name)[0]; x.Error != "" {
 		t.Errorf("unverified run: %s", x.Error)
 	}
 }
@@ -193,7 +177,8 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 // stream, and --verify says so: the reason vmsplice cycles through a ring
 // larger than everything the kernel can hold.
 func TestVerifyCatchesEarlyReuse(t *testing.T) {
-	x := runSpecs(t, nil, true, "zerocopy/send/method=vmsplice-early/size=64KiB/transport=loopback")[0]
+	benchtest.NoSamplesExpected(t)
+	x := runSpecs(t, peer.Transport{}, true, "zerocopy/send/method=vmsplice-early/size=64KiB/transport=loopback")[0]
 	if !strings.Contains(x.Error, "stream byte") {
 		t.Errorf("vmsplice rewriting spliced pages at once: error %q, want a verification failure", x.Error)
 	}

@@ -8,11 +8,40 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"zbench/bench"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	if exe, err := os.Executable(); err == nil {
+		fmt.Fprint(os.Stderr, goRunHint(exe, code))
+	}
+	os.Exit(code)
+}
+
+// goRunHint explains, under `go run`, an exit status that go run will not
+// pass on: it prints "exit status N" and exits 1 for any failure. Empty
+// where the status survives (a built binary) or is 0 or 1 anyway.
+func goRunHint(exe string, code int) string {
+	if code <= exitFailed || !strings.Contains(exe, "go-build") || filepath.Base(filepath.Dir(exe)) != "exe" {
+		return ""
+	}
+	return fmt.Sprintf("zbench: exit status %d (%s); go run exits 1 whatever the status: "+
+		"build it (go build -o zbench ./cmd/zbench) where the status matters\n", code, statusMeaning(code))
+}
+
+func statusMeaning(code int) string {
+	switch code {
+	case exitUsage:
+		return "bad usage or unusable input"
+	case exitSignaled:
+		return "interrupted"
+	}
+	return "see the README's exit statuses"
+}
 
 const usage = `usage: zbench <command> [arguments]
 

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -88,26 +86,4 @@ func ethtoolValue(fd int, ifname string, cmd uint32) (uint32, error) {
 		return 0, fmt.Errorf("ethtool %#x on %s: %w", cmd, ifname, e)
 	}
 	return val.data, nil
-}
-
-// Describe is a one-line summary: "lo (loopback), mtu 65536, sg tx-checksum tso gso gro".
-func (n NIC) Describe() string {
-	parts := []string{fmt.Sprintf("%s (%s)", n.Name, n.Kind)}
-	if n.Driver != "" && n.Driver != n.Kind {
-		parts = append(parts, "driver "+n.Driver)
-	}
-	if n.SpeedMbps > 0 {
-		parts = append(parts, strconv.Itoa(n.SpeedMbps)+" Mb/s")
-	}
-	parts = append(parts, "mtu "+strconv.Itoa(n.MTU))
-	var on []string
-	for _, k := range []string{"sg", "tx-checksum", "tso", "gso", "gro"} {
-		if n.Offloads[k] {
-			on = append(on, k)
-		}
-	}
-	if len(on) > 0 {
-		parts = append(parts, "offloads "+strings.Join(on, " "))
-	}
-	return strings.Join(parts, ", ")
 }
