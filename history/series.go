@@ -60,6 +60,10 @@ type Filter struct {
 	// Exclude leaves out the run with this id (the current run, for a
 	// baseline).
 	Exclude string
+	// MediansOnly leaves Point.Samples empty: change points and charts need
+	// only each run's median and interval, and reading every sample of
+	// every run costs more than finding the change points.
+	MediansOnly bool
 }
 
 func (f Filter) wants(benchmark string) bool {
@@ -78,9 +82,13 @@ func (f Filter) wants(benchmark string) bool {
 // metric and machine, each in run order (start time). A unit that changed
 // within a series starts a new series.
 func (s *Store) Series(ctx context.Context, f Filter) ([]Series, error) {
+	samplesCol := "x.samples"
+	if f.MediansOnly {
+		samplesCol = "'[]'"
+	}
 	query := `SELECT r.id, r.started, r.started_ns, r.commit_id, r.machine,
 		m.cpu_model, m.cpus, m.kernel, m.virtualization,
-		x.benchmark, x.metric, x.unit, x.better, x.median, x.ci_low, x.ci_high, x.samples
+		x.benchmark, x.metric, x.unit, x.better, x.median, x.ci_low, x.ci_high, ` + samplesCol + `
 		FROM results x JOIN runs r ON r.id = x.run_id JOIN machines m ON m.id = r.machine
 		WHERE x.status = 'measured'`
 	var args []any
@@ -128,7 +136,9 @@ func (s *Store) Series(ctx context.Context, f Filter) ([]Series, error) {
 			l, h := lo.Float64, hi.Float64
 			p.CILow, p.CIHigh = &l, &h
 		}
-		if err := json.Unmarshal([]byte(samples), &p.Samples); err != nil {
+		if f.MediansOnly {
+			p.Samples = nil
+		} else if err := json.Unmarshal([]byte(samples), &p.Samples); err != nil {
 			return nil, fmt.Errorf("history store %s: run %s, %s: samples: %w", s.where, p.RunID, bench, err)
 		}
 		if cur == nil || cur.Benchmark != bench || cur.Metric != metric || cur.Machine.ID != m.ID || cur.Unit != unit {

@@ -132,6 +132,14 @@ func storeSuite(t *testing.T, spec func(t *testing.T) string) {
 		if p99.Points[4].Samples[0] != runs[4].Results[0].MetricStats["p99-ns"].Samples[0] {
 			t.Error("metric samples not stored")
 		}
+		lean, err := s.Series(ctx, Filter{MediansOnly: true, Benchmarks: []string{"lat/syscall/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lean) != 1 || len(lean[0].Points) != 8 || lean[0].Points[7].Median != head.Points[7].Median ||
+			lean[0].Points[7].Samples != nil || *lean[0].Points[7].CIHigh != *head.Points[7].CIHigh {
+			t.Errorf("MediansOnly, lat/syscall/: %+v", lean)
+		}
 	})
 
 	t.Run("conflict", func(t *testing.T) {
