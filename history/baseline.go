@@ -1,8 +1,11 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"zbench/results"
 )
@@ -104,4 +107,78 @@ func (s *Store) BaselineRun(ctx context.Context, current *results.Run, opt Basel
 		base.Results = append(base.Results, *heads[n])
 	}
 	return base, nil
+}
+
+// BaselineRuns is the baseline of `check --history` as whole stored records,
+// for a gate that pools runs itself (report.CheckRuns): for each benchmark of
+// current, the runs of the latest stable segment of its series on current's
+// machine (after its last change point, the newest MaxRuns), each record
+// holding only the benchmarks whose segment it belongs to, with their
+// metrics, and its host sentinel. Oldest first; current itself is left out.
+// It is an error when the store holds no run of current's machine, or none of
+// current's benchmarks.
+func (s *Store) BaselineRuns(ctx context.Context, current *results.Run, opt BaselineOptions) ([]*results.Run, error) {
+	if opt.MaxRuns <= 0 {
+		opt.MaxRuns = DefaultBaselineRuns
+	}
+	m := MachineOf(current)
+	want := map[string]bool{}
+	var names []string
+	for _, r := range current.Results {
+		want[r.Name] = true
+		names = append(names, r.Name)
+	}
+	f := Filter{Machine: m.ID, Exclude: RunID(current), MediansOnly: true}
+	if len(names) == 1 {
+		f.Benchmarks = names
+	}
+	all, err := s.Series(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("history store %s: no run of this machine, %s", s.where, m)
+	}
+	// The last series of a benchmark is its latest unit's.
+	latest := map[string]*Series{}
+	for i := range all {
+		if want[all[i].Benchmark] {
+			latest[all[i].Benchmark] = &all[i]
+		}
+	}
+	if len(latest) == 0 {
+		return nil, fmt.Errorf("history store %s: none of the run's benchmarks has a stored series on this machine, %s", s.where, m)
+	}
+	member := map[string]map[string]bool{} // run id → benchmarks it stands for
+	at := map[string]time.Time{}
+	for name, sr := range latest {
+		for _, p := range LatestStable(sr, opt.Detector, opt.MaxRuns).Points {
+			if member[p.RunID] == nil {
+				member[p.RunID] = map[string]bool{}
+			}
+			member[p.RunID][name] = true
+			at[p.RunID] = p.Time
+		}
+	}
+	ids := make([]string, 0, len(member))
+	for id := range member {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(at[a].Compare(at[b]), cmp.Compare(a, b)) })
+	out := make([]*results.Run, 0, len(ids))
+	for _, id := range ids {
+		rec, err := s.Record(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		kept := rec.Results[:0]
+		for _, r := range rec.Results {
+			if member[id][r.Name] {
+				kept = append(kept, r)
+			}
+		}
+		rec.Results = kept
+		out = append(out, rec)
+	}
+	return out, nil
 }

@@ -331,9 +331,28 @@ func storeSuite(t *testing.T, spec func(t *testing.T) string) {
 		if _, ok := br.MetricStats["p99-ns"]; !ok {
 			t.Error("baseline has no p99-ns metric")
 		}
+		recs, err := s.BaselineRuns(ctx, cur, BaselineOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(50-c.Index, DefaultBaselineRuns); len(recs) != want {
+			t.Errorf("BaselineRuns gave %d records, want the %d after the change", len(recs), want)
+		}
+		for i, r := range recs {
+			if MachineOf(r) != mx || RunID(r) == RunID(cur) || len(r.Results) != 1 || r.Results[0].Name != "lat/syscall/null" ||
+				len(r.Sentinel) != 6 || (i > 0 && !recs[i-1].Started.Before(r.Started)) {
+				t.Errorf("baseline record %d: %s, %d results, %d sentinel rounds", i, RunID(r), len(r.Results), len(r.Sentinel))
+			}
+		}
+		if recs[0].Started.Before(t0.Add(time.Duration(2*c.Index) * time.Minute)) {
+			t.Errorf("the first baseline record (%s) is from before the change", recs[0].Started)
+		}
 		other := fakeRun("z", "CPU Z", 5, 100, rng)
 		if _, err := s.BaselineRun(ctx, other, BaselineOptions{}); err == nil {
 			t.Error("a baseline for a machine the store has never seen: no error")
+		}
+		if _, err := s.BaselineRuns(ctx, other, BaselineOptions{}); err == nil {
+			t.Error("baseline runs for a machine the store has never seen: no error")
 		}
 	})
 }

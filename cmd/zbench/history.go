@@ -95,6 +95,17 @@ func checkDetector(d *history.Detector, stderr io.Writer, cmd string) bool {
 	return false
 }
 
+// openToRead opens a store that must exist already: reading a mistyped path
+// would otherwise create an empty store and report that it holds nothing.
+func openToRead(ctx context.Context, spec string) (*history.Store, error) {
+	if !history.IsURL(spec) {
+		if _, err := os.Stat(spec); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no history store at %s (history add, or run --store, makes one)", spec)
+		}
+	}
+	return history.Open(ctx, spec)
+}
+
 func historyAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("history add", "history add [--store PATH|URL] RUN...", stderr)
 	store := storeFlag(fs)
@@ -182,7 +193,7 @@ func historyList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "zbench history list: unexpected arguments %q\n", pos)
 		return exitUsage
 	}
-	s, err := history.Open(ctx, *store)
+	s, err := openToRead(ctx, *store)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench history list: %v\n", err)
 		return exitUsage
@@ -261,13 +272,13 @@ func historyChanges(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "zbench history changes: --json and --markdown exclude each other")
 		return exitUsage
 	}
-	s, err := history.Open(ctx, *store)
+	s, err := openToRead(ctx, *store)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench history changes: %v\n", err)
 		return exitUsage
 	}
 	defer s.Close()
-	f := history.Filter{Benchmarks: pos}
+	f := history.Filter{Benchmarks: pos, MediansOnly: true}
 	if *metrics {
 		f.Metric = "*"
 	}
@@ -389,13 +400,13 @@ func historyPlot(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fs.Usage()
 		return exitUsage
 	}
-	s, err := history.Open(ctx, *store)
+	s, err := openToRead(ctx, *store)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench history plot: %v\n", err)
 		return exitUsage
 	}
 	defer s.Close()
-	f := history.Filter{Benchmarks: pos}
+	f := history.Filter{Benchmarks: pos, MediansOnly: true}
 	if *metrics {
 		f.Metric = "*"
 	}

@@ -126,6 +126,7 @@ func TestHistoryBadInput(t *testing.T) {
 		{[]string{"history", "frob"}, exitUsage, "unknown command"},
 		{[]string{"history", "list", "--store", junk}, exitUsage, "not an SQLite database"},
 		{[]string{"history", "add", "--store", filepath.Join(dir, "h.db")}, exitUsage, "no run records"},
+		{[]string{"history", "changes", "--store", filepath.Join(dir, "typo.db")}, exitUsage, "no history store at"},
 		{[]string{"history", "add", "--store", filepath.Join(dir, "h.db"), junk}, exitUsage, "junk.db"},
 		{[]string{"history", "changes", "--store", filepath.Join(dir, "h.db"), "--p", "2"}, exitUsage, "--p"},
 		{[]string{"history", "changes", "--store", filepath.Join(dir, "h.db"), "--p", "0.001", "--permutations", "99"}, exitUsage, "can never give"},
@@ -134,5 +135,8 @@ func TestHistoryBadInput(t *testing.T) {
 		if code != tc.code || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%q: exit %d (want %d), stderr %q (want %q in it)", tc.args, code, tc.code, errs, tc.msg)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.db")); err == nil {
+		t.Error("history changes created the store it was asked to read")
 	}
 }
