@@ -54,6 +54,7 @@ commands:
   check RUN          against --baseline RUN: exit 1 on a significant regression
   plot RUN...        PNG charts into --out DIR
   export RUN         the run as --format benchfmt|gab|bencher|prom|csv|markdown
+  history CMD        the run history: add, list, changes (change points), plot
 
 Run 'zbench <command> -h' for a command's flags.
 `
@@ -92,6 +93,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPlot(rest, stdout, stderr)
 	case "export":
 		return cmdExport(rest, stdout, stderr)
+	case "history":
+		return cmdHistory(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
