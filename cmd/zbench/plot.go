@@ -35,7 +35,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, f)
 		}
 		for _, s := range p.Skipped {
-			fmt.Fprintf(stderr, "zbench plot: skipped %s\n", s)
+			fmt.Fprintf(stderr, "zbench plot: skipped %s\n", s.String())
 		}
 	}
 	if err != nil {
