@@ -25,6 +25,7 @@ commands:
   check RUN          against --baseline RUN: exit 1 on a significant regression
   plot RUN...        PNG charts into --out DIR
   export RUN         the run as --format benchfmt|gab|bencher|prom|csv|markdown
+  report RUN...      one self-contained HTML page: summary, every result, charts, environments
   version            the zbench build: module version and commit (also --version)
 
 Run 'zbench <command> -h' for a command's flags.
@@ -64,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPlot(rest, stdout, stderr)
 	case "export":
 		return cmdExport(rest, stdout, stderr)
+	case "report":
+		return cmdReport(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		return cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
