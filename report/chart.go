@@ -165,16 +165,23 @@ func buildSweep(spec sweepSpec, ins []Input, all []obs) ([]*figure, []string) {
 	return figs, why
 }
 
-func runLooks(ins []Input) *looks {
-	lk := &looks{}
+// runLooks names the runs for a chart's legend, marking those that have a
+// value among os.
+func runLooks(ins []Input, os []obs) *looks {
+	lk := &looks{present: make([]bool, len(ins))}
 	for _, in := range ins {
 		lk.runs = append(lk.runs, subtitle(in))
+	}
+	for _, o := range os {
+		if o.missing == "" {
+			lk.present[o.run] = true
+		}
 	}
 	return lk
 }
 
 func lineFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
-	lk := runLooks(ins)
+	lk := runLooks(ins, os)
 	panels := spec.panels
 	if panels == nil {
 		panels = []string{""}
@@ -245,7 +252,7 @@ func lineFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 			note = "median; bars: 95% CI"
 		}
 	}
-	f.title = spec.title + ": " + os[0].desc + "\n" + runsLine(ins) + "\n" + note
+	f.title = spec.title + ": " + os[0].desc + "\n" + runsLine(ins, lk.present) + "\n" + note
 	if len(f.panels) > 1 {
 		f.width, f.height = 11*vg.Inch, 5.5*vg.Inch
 	}
@@ -325,7 +332,7 @@ func barFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 		f.panels = append(f.panels, barPanel(label, cats, len(ins), bars, va))
 		f.heads = append(f.heads, pn)
 	}
-	lk := runLooks(ins)
+	lk := runLooks(ins, os)
 	var extra []legendEntry
 	if copied {
 		extra = append(extra, legendEntry{text: copiedLegend, thumb: ringThumb})
@@ -339,6 +346,15 @@ func barFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 	if len(descs) == 1 {
 		desc = descs[0]
 	}
+	if desc == "" {
+		var fams []string
+		for _, d := range descs {
+			if f, _, _ := strings.Cut(d, " "); !slices.Contains(fams, f) {
+				fams = append(fams, f)
+			}
+		}
+		desc = strings.Join(fams, ", ")
+	}
 	if len(xnames) == 1 {
 		for x := range xnames {
 			if x != "" {
@@ -347,7 +363,7 @@ func barFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 		}
 	}
 	f.file = fileName(spec.kind, desc)
-	if len(descs) > 1 || desc == "" {
+	if len(descs) > 1 && prefix == "" {
 		f.file = spec.kind
 	}
 	note := spec.note
@@ -361,7 +377,7 @@ func barFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 			note = "median; whiskers: 95% CI"
 		}
 	}
-	f.title = spec.barTitle + ": " + strings.TrimSpace(desc) + "\n" + runsLine(ins) + "\n" + note
+	f.title = spec.barTitle + ": " + strings.TrimSpace(desc) + "\n" + runsLine(ins, lk.present) + "\n" + note
 	f.width = 10 * vg.Inch
 	if len(panels) > 1 {
 		f.width = 12 * vg.Inch
@@ -394,19 +410,21 @@ func commonWords(ss []string) string {
 	return strings.Join(words[:n], " ")
 }
 
-// runsLine names the runs of a chart for its title.
-func runsLine(ins []Input) string {
-	if len(ins) == 1 {
-		return subtitle(ins[0])
-	}
+// runsLine names the runs that have a value in a chart, for its title.
+func runsLine(ins []Input, present []bool) string {
 	var who []string
-	for _, in := range ins {
-		who = append(who, subtitle(in))
+	for i, in := range ins {
+		if i < len(present) && present[i] {
+			who = append(who, subtitle(in))
+		}
+	}
+	if len(who) == 1 {
+		return who[0]
 	}
 	if s := strings.Join(who, "  vs  "); len(s) <= 100 {
 		return s
 	}
-	return fmt.Sprintf("%d runs, one colour each (see the legend)", len(ins))
+	return fmt.Sprintf("%d runs, one colour each (see the legend)", len(who))
 }
 
 // subtitle names a run: its host and when it started.

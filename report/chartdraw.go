@@ -222,8 +222,9 @@ type look struct {
 // throughout the chart and the series of a run differ by glyph and dash,
 // so that runs read against each other at a glance.
 type looks struct {
-	runs   []string // legend text of each run
-	labels []string // series labels, in order of appearance
+	runs    []string // legend text of each run
+	present []bool   // whether each run has a value in the chart
+	labels  []string // series labels, in order of appearance
 }
 
 func (l *looks) label(s string) int {
@@ -252,6 +253,9 @@ func (l *looks) entries(lines bool, extra ...legendEntry) []legendEntry {
 	if multi {
 		es = append(es, legendEntry{text: "runs", heading: true})
 		for i, r := range l.runs {
+			if i < len(l.present) && !l.present[i] {
+				continue // a run with nothing in this chart keeps its colour for the others
+			}
 			c := palette[i%len(palette)]
 			es = append(es, legendEntry{text: r, thumb: swatch(c)})
 		}

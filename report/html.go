@@ -65,8 +65,15 @@ type htmlFamily struct {
 
 type htmlEnvRow struct {
 	Key    string
-	Values []string
+	Values []htmlEnvCell
 	Differ bool
+}
+
+// htmlEnvCell is one run's value of an environment row; Differ marks a
+// value that differs from the first measured run's.
+type htmlEnvCell struct {
+	Value       string
+	Differ, Ref bool
 }
 
 type htmlChart struct {
@@ -199,7 +206,9 @@ func buildPage(ins []Input) (*htmlPage, error) {
 			continue
 		}
 		// gonum writes the SVG; it carries no script and no external reference.
-		p.Charts = append(p.Charts, htmlChart{Title: c.Title, File: c.File, Kind: c.Kind, SVG: template.HTML(svg)})
+		// The caption is the title's first line; the rest is in the chart.
+		title, _, _ := strings.Cut(c.Title, "\n")
+		p.Charts = append(p.Charts, htmlChart{Title: title, File: c.File, Kind: c.Kind, SVG: template.HTML(svg)})
 	}
 	p.Env = envRows(ins)
 	return p, nil
@@ -341,14 +350,25 @@ func envRows(ins []Input) []htmlEnvRow {
 			vals[kv.Key][i] = kv.Value
 		}
 	}
+	// A reference's environment is quoted, mostly unknown: it is shown,
+	// but the differences are those between measured runs.
+	first := -1
+	for i, in := range ins {
+		if !results.IsReference(in.Run) {
+			first = i
+			break
+		}
+	}
 	var rows []htmlEnvRow
 	for _, k := range keys {
-		v := vals[k]
-		differ := false
-		for _, x := range v[1:] {
-			differ = differ || x != v[0]
+		row := htmlEnvRow{Key: k}
+		for i, v := range vals[k] {
+			c := htmlEnvCell{Value: v, Ref: results.IsReference(ins[i].Run)}
+			c.Differ = !c.Ref && first >= 0 && i != first && v != vals[k][first]
+			row.Differ = row.Differ || c.Differ
+			row.Values = append(row.Values, c)
 		}
-		rows = append(rows, htmlEnvRow{Key: k, Values: v, Differ: differ && len(ins) > 1})
+		rows = append(rows, row)
 	}
 	return rows
 }

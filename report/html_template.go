@@ -40,13 +40,15 @@ a.mark { font-size: .8em; color: var(--warn); text-decoration: none; }
 ol.notes { font-size: .88em; color: var(--warn); padding-left: 2.2em; }
 td.best { background: var(--best); color: var(--bestfg); font-weight: 600; }
 td.best::after { content: " ★"; }
-tr.differ td { background: var(--diff); }
+td.differ { background: var(--diff); font-weight: 600; }
+tr.differ th { background: var(--diff); }
 .state { color: var(--muted); font-style: italic; }
 .warn { color: var(--warn); }
 .swatch { display: inline-block; width: .9em; height: .9em; border-radius: 2px; vertical-align: -.1em; margin-right: .3em; }
 ul.runs { padding-left: 1.2em; }
 ul.runs li { margin: .2em 0; word-break: break-word; }
-figure { margin: 1em 0; }
+figure { margin: 1em 0; min-width: 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 760px), 1fr)); gap: 0 1.5em; }
 figure svg { width: 100%; height: auto; max-width: 1100px; display: block; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: .9em; }
 #filter { font: inherit; padding: 4px 8px; width: min(30em, 100%); margin: .3em 0 .6em; }
@@ -98,9 +100,9 @@ section.history { border: 1px dashed var(--line); padding: .5em 1em; }
 
 <section id="charts">
 <h2>Charts</h2>
-{{range .Charts}}
+<div class="charts">{{range .Charts}}
 <figure data-kind="{{.Kind}}" id="chart-{{.File}}">{{.SVG}}<figcaption>{{.Title}}</figcaption></figure>
-{{else}}<p class="muted">No chart: the runs hold nothing a chart draws.</p>{{end}}
+{{else}}<p class="muted">No chart: the runs hold nothing a chart draws.</p>{{end}}</div>
 {{if .Skipped}}<p class="muted">Not drawn:</p><ul class="muted">{{range .Skipped}}<li>{{.Kind}}: {{.Reason}}</li>{{end}}</ul>{{end}}
 </section>
 
@@ -114,11 +116,11 @@ section (docs/design.md, "The HTML report"). */}}
 
 <section id="environment">
 <h2>Environment</h2>
-{{if gt (len .Runs) 1}}<p class="muted">Rows where the runs differ are highlighted.</p>{{end}}
+{{if gt (len .Runs) 1}}<p class="muted">Values that differ from the first run's are highlighted (a quoted reference's environment is shown, not compared).</p>{{end}}
 <div class="wrap"><table id="env">
 <thead><tr><th></th>{{range .Runs}}<th>{{.Label}}</th>{{end}}</tr></thead>
 <tbody>{{range .Env}}
-<tr{{if .Differ}} class="differ"{{end}}><th>{{.Key}}</th>{{range .Values}}<td>{{.}}</td>{{end}}</tr>{{end}}
+<tr{{if .Differ}} class="differ"{{end}}><th>{{.Key}}</th>{{range .Values}}<td{{if .Differ}} class="differ"{{else if .Ref}} class="muted"{{end}}>{{.Value}}</td>{{end}}</tr>{{end}}
 </tbody></table></div>
 </section>
 

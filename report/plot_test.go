@@ -135,7 +135,7 @@ func TestChartsOverlayRuns(t *testing.T) {
 		}
 	}
 	// Every line of a run has that run's colour.
-	lk := runLooks(ins)
+	lk := runLooks(ins, nil)
 	lk.label("write")
 	lk.label("sendfile")
 	if lk.of(0, "write").color != lk.of(0, "sendfile").color || lk.of(0, "write").color == lk.of(1, "write").color {
