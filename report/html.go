@@ -53,7 +53,7 @@ type htmlRow struct {
 	Name, Family, Unit, Better string
 	Cells                      []htmlCell
 	Verdict                    string // a summary of the comparison across runs
-	Notes                      []string
+	NoteText                   string // the texts of its cells' notes, for the filter
 }
 
 type htmlFamily struct {
@@ -159,6 +159,9 @@ func buildPage(ins []Input) (*htmlPage, error) {
 			}
 			for _, w := range c.Warnings {
 				c.Notes = append(c.Notes, p.note(w))
+			}
+			for _, id := range c.Notes {
+				p.Rows[j].NoteText += p.Notes[id-1].Text + " "
 			}
 		}
 	}

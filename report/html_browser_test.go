@@ -193,9 +193,15 @@ func TestHTMLInBrowser(t *testing.T) {
 	eval(`(() => { const f = document.getElementById("filter"); f.value = "cpu=same"; f.dispatchEvent(new Event("input")); return "" })()`, new(string))
 	eval(`Array.from(document.querySelectorAll("#all tbody tr")).filter(tr => !tr.hidden).length + ""`, &shown)
 	eval(`document.querySelectorAll("#all tbody tr").length + ""`, &total)
-	eval(`Array.from(document.querySelectorAll("#all tbody tr")).filter(tr => tr.hidden === tr.textContent.includes("cpu=same")).length + ""`, &bad)
+	eval(`Array.from(document.querySelectorAll("#all tbody tr")).filter(tr => tr.hidden === (tr.textContent + " " + tr.dataset.notes).includes("cpu=same")).length + ""`, &bad)
 	if shown == "0" || shown == total || bad != "0" {
 		t.Errorf("filter cpu=same: %s of %s rows shown, %s wrongly; want the rows naming it, and only those", shown, total, bad)
+	}
+	// A note's text finds the rows whose cells carry it.
+	eval(`(() => { const f = document.getElementById("filter"); f.value = "need >= 6 samples"; f.dispatchEvent(new Event("input")); return "" })()`, new(string))
+	eval(`Array.from(document.querySelectorAll("#all tbody tr")).filter(tr => !tr.hidden).length + ""`, &shown)
+	if shown == "0" || shown == total {
+		t.Errorf("filter by a note's text: %s of %s rows shown", shown, total)
 	}
 	eval(`(() => { const f = document.getElementById("filter"); f.value = ""; f.dispatchEvent(new Event("input")); return "" })()`, new(string))
 

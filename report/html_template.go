@@ -91,7 +91,7 @@ section.history { border: 1px dashed var(--line); padding: .5em 1em; }
 <div class="wrap"><table id="all">
 <thead><tr><th data-col="0" data-type="text">benchmark</th><th data-col="1" data-type="text">unit</th>{{range $i, $r := .Runs}}<th class="num" data-col="{{add 2 $i}}" data-type="num">{{$r.Label}}</th>{{end}}{{if gt (len $.Runs) 1}}<th>comparison</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}
-<tr data-name="{{.Name}}"><td class="name">{{breakable .Name}}</td><td>{{.Unit}}</td>{{range $i, $c := .Cells}}{{template "cell" $c}}{{end}}{{if gt (len $.Runs) 1}}<td>{{template "notes" .}}</td>{{end}}</tr>{{end}}
+<tr data-name="{{.Name}}" data-notes="{{.NoteText}}"><td class="name">{{breakable .Name}}</td><td>{{.Unit}}</td>{{range $i, $c := .Cells}}{{template "cell" $c}}{{end}}{{if gt (len $.Runs) 1}}<td>{{template "notes" .}}</td>{{end}}</tr>{{end}}
 </tbody></table></div>
 <p class="muted" id="shown"></p>
 <h3>Notes</h3>
@@ -139,7 +139,8 @@ section (docs/design.md, "The HTML report"). */}}
     var q = filter.value.trim().toLowerCase();
     for (var i = 0; i < body.rows.length; i++) {
       var r = body.rows[i];
-      r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+      var text = (r.textContent + " " + (r.getAttribute("data-notes") || "")).toLowerCase();
+      r.hidden = q !== "" && text.indexOf(q) < 0;
     }
     count();
   });
