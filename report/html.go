@@ -147,7 +147,7 @@ func cssColor(i int) string {
 func buildPage(ins []Input) (*htmlPage, error) {
 	p := &htmlPage{Generated: time.Now().UTC().Format("2006-01-02 15:04 UTC")}
 	for i, in := range ins {
-		p.Runs = append(p.Runs, htmlRun{Label: in.Label, Desc: describe(in), Who: subtitle(in), Ref: results.IsReference(in.Run), Color: cssColor(i)})
+		p.Runs = append(p.Runs, htmlRun{Label: in.Label, Desc: strings.TrimPrefix(describe(in), in.Label+": "), Who: subtitle(in), Ref: results.IsReference(in.Run), Color: cssColor(i)})
 		p.Warnings = append(p.Warnings, in.Run.Host.Warnings)
 	}
 	p.Rows = htmlRows(ins)
@@ -175,6 +175,14 @@ func buildPage(ins []Input) (*htmlPage, error) {
 		}
 		byFam[r.Family] = append(byFam[r.Family], r)
 	}
+	// The families in the README's order, any other after them.
+	rank := func(f string) int {
+		if i := slices.Index([]string{"lat", "ctxsw", "bw", "zerocopy"}, f); i >= 0 {
+			return i
+		}
+		return 99
+	}
+	slices.SortStableFunc(fams, func(a, b string) int { return rank(a) - rank(b) })
 	for _, f := range fams {
 		rows := slices.Clone(byFam[f])
 		slices.SortStableFunc(rows, func(a, b htmlRow) int { return measuredCount(b) - measuredCount(a) })
