@@ -469,3 +469,17 @@ func valueObs(o obs, r *results.Result) obs {
 	}
 	return o
 }
+
+// metricObs fills an observation's value from a result's metric key, and
+// says whether the result has it. A metric is the median over the samples;
+// the record (schema 1) keeps no interval for it, so lo and hi are the
+// value. Where the record keeps each metric's samples (schema 2's
+// MetricStats), this is the one place to read their interval from.
+func metricObs(o obs, r *results.Result, key string) (obs, bool) {
+	v, ok := r.Metrics[key]
+	if !ok {
+		return o, false
+	}
+	o.y, o.lo, o.hi = v, v, v
+	return o, true
+}

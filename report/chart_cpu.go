@@ -21,9 +21,9 @@ var cpuKind = chartKind{
 		var os []obs
 		for _, it := range sizeItems(ins, has) {
 			for _, side := range []struct{ key, panel string }{{metricSenderB, "sender"}, {metricReceiveB, "receiver"}} {
-				if v, ok := it.r.Metrics[side.key]; ok {
-					o := it.obs
-					o.panel, o.y, o.lo, o.hi = side.panel, v, v, v
+				o := it.obs
+				o.panel = side.panel
+				if o, ok := metricObs(o, it.r, side.key); ok {
 					os = append(os, o)
 				}
 			}

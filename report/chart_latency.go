@@ -73,11 +73,10 @@ var latencyKind = chartKind{
 				desc = "lat round trips" + desc
 			}
 			for _, pc := range percentiles {
-				v, ok := it.r.Metrics[pc.key]
+				o, ok := metricObs(obs{group: k, desc: desc, label: label, run: it.run, x: -math.Log10(1 - pc.q), xname: pc.label}, it.r, pc.key)
 				if !ok {
 					continue
 				}
-				o := obs{group: k, desc: desc, label: label, run: it.run, x: -math.Log10(1 - pc.q), xname: pc.label, y: v, lo: v, hi: v}
 				if it.connect {
 					conn = append(conn, o)
 				} else {
