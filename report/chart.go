@@ -114,7 +114,7 @@ type sweepSpec struct {
 	panels   []string // panel order; nil for one
 	minSweep int      // distinct x values that make a sweep (0: always lines)
 	xfixed   [2]float64
-	note     string // what the whiskers are, where not the usual
+	value    string // what a point is, where not a result's median: "each percentile's median over the samples"
 }
 
 // distinct counts the distinct x values of obs.
@@ -241,17 +241,7 @@ func lineFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 		extra = append(extra, legendEntry{text: copiedLegend, thumb: ringThumb})
 	}
 	f.legend = lk.entries(true, extra...)
-	note := spec.note
-	if note == "" {
-		switch {
-		case !spread:
-			note = "median; no interval in these records"
-		case span:
-			note = "median; bars: 95% CI, or the samples' range where too few samples for one"
-		default:
-			note = "median; bars: 95% CI"
-		}
-	}
+	note := intervalNote(spec.value, "bars", spread, span)
 	f.title = spec.title + ": " + os[0].desc + "\n" + runsLine(ins, lk.present) + "\n" + note
 	if len(f.panels) > 1 {
 		f.width, f.height = 11*vg.Inch, 5.5*vg.Inch
@@ -366,17 +356,7 @@ func barFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 	if len(descs) > 1 && prefix == "" {
 		f.file = spec.kind
 	}
-	note := spec.note
-	if note == "" {
-		switch {
-		case !spread:
-			note = "median; no interval in these records"
-		case span:
-			note = "median; whiskers: 95% CI, or the samples' range where too few samples for one"
-		default:
-			note = "median; whiskers: 95% CI"
-		}
-	}
+	note := intervalNote(spec.value, "whiskers", spread, span)
 	f.title = spec.barTitle + ": " + strings.TrimSpace(desc) + "\n" + runsLine(ins, lk.present) + "\n" + note
 	f.width = 10 * vg.Inch
 	if len(panels) > 1 {
@@ -482,4 +462,19 @@ func metricObs(o obs, r *results.Result, key string) (obs, bool) {
 	}
 	o.y, o.lo, o.hi = v, v, v
 	return o, true
+}
+
+// intervalNote says, for a chart's title, what a point is and what its
+// error bars (or whiskers) are.
+func intervalNote(value, bars string, spread, span bool) string {
+	if value == "" {
+		value = "median"
+	}
+	switch {
+	case !spread:
+		return value + "; the record holds no interval for these values"
+	case span:
+		return value + "; " + bars + ": 95% CI, or the samples' range where too few samples for one"
+	}
+	return value + "; " + bars + ": 95% CI"
 }

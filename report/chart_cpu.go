@@ -31,6 +31,6 @@ var cpuKind = chartKind{
 		return buildSweep(sweepSpec{kind: "cpu", title: "CPU per byte vs chunk size", barTitle: "CPU per byte",
 			what: "CPU time per byte", unit: "ns/B", better: "shorter is cheaper", xlabel: "chunk size (log2 scale)",
 			xticks: func(ax *plot.Axis, xs []float64) { sizeTicks(ax, xs, 5) }, panels: []string{"sender", "receiver"},
-			minSweep: 3, note: "median over the samples; the record holds no interval for CPU metrics"}, ins, os)
+			minSweep: 3, value: "median over the samples"}, ins, os)
 	},
 }

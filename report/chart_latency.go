@@ -91,11 +91,8 @@ var latencyKind = chartKind{
 			}
 			ax.Tick.Marker = plot.ConstantTicks(ts)
 		}
-		// The percentiles are medians over the samples; until the record
-		// keeps them per sample they have no interval, and the title says so.
-		note := "each percentile the median over the samples; the record holds no interval for percentiles"
 		spec := sweepSpec{kind: "latency", what: "round-trip latency", unit: "ns", xticks: ticks, xfixed: [2]float64{0.15, 3.15},
-			xlabel: "percentile of operations (spaced by 1/(1−q): the tail to the right)", note: note,
+			xlabel: "percentile of operations (spaced by 1/(1−q): the tail to the right)", value: "each percentile's median over the samples",
 			title: "Round-trip latency percentiles"}
 		figs, why := buildSweep(spec, ins, rtt)
 		spec.what, spec.title, spec.kind = "connect latency", "TCP connect latency percentiles (socket, connect, close)", "connect"
