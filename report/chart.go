@@ -156,9 +156,12 @@ func buildSweep(spec sweepSpec, ins []Input, all []obs) ([]*figure, []string) {
 	}
 	if len(pool) > 0 {
 		f, err := barFigure(spec, ins, pool)
-		if err != nil {
+		switch {
+		case err != nil:
 			why = append(why, "bars: "+err.Error())
-		} else if f != nil {
+		case f == nil:
+			why = append(why, pool[0].desc+": every such result was skipped or failed (the table says why)")
+		default:
 			figs = append(figs, f)
 		}
 	}

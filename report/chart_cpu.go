@@ -19,7 +19,7 @@ var cpuKind = chartKind{
 			return s || rc
 		}
 		var os []obs
-		for _, it := range sizeItems(ins, has) {
+		for _, it := range sizeItems(ins, measuredResults, has) {
 			for _, side := range []struct{ key, panel string }{{metricSenderB, "sender"}, {metricReceiveB, "receiver"}} {
 				o := it.obs
 				o.panel = side.panel

@@ -19,7 +19,7 @@ var ctxswKind = chartKind{
 	build: func(ins []Input) ([]*figure, []string) {
 		var os []obs
 		wsSize := map[string]float64{}
-		measuredResults(ins, func(ri int, r *results.Result) {
+		eachResult(ins, func(ri int, r *results.Result) {
 			n := name.Parse(r.Name)
 			procs, err := strconv.Atoi(n.Param("procs"))
 			ws, werr := n.Size("ws")

@@ -44,11 +44,19 @@ func anyValue(os []obs) bool {
 // measuredResults calls f for every result of every run that has samples to
 // show.
 func measuredResults(ins []Input, f func(run int, r *results.Result)) {
+	eachResult(ins, func(ri int, r *results.Result) {
+		if measuredOK(r) {
+			f(ri, r)
+		}
+	})
+}
+
+// eachResult calls f for every result of every run, measured or not: a
+// chart shows a skipped or failed result as such (valueObs).
+func eachResult(ins []Input, f func(run int, r *results.Result)) {
 	for ri, in := range ins {
 		for i := range in.Run.Results {
-			if r := &in.Run.Results[i]; measuredOK(r) {
-				f(ri, r)
-			}
+			f(ri, &in.Run.Results[i])
 		}
 	}
 }

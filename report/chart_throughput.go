@@ -25,7 +25,7 @@ var throughputKind = chartKind{
 	what: "throughput vs chunk size (B/s results with chunk= or size= in the name)",
 	build: func(ins []Input) ([]*figure, []string) {
 		var os []obs
-		for _, it := range sizeItems(ins, func(r *results.Result) bool { return r.Unit == "B/s" }) {
+		for _, it := range sizeItems(ins, eachResult, func(r *results.Result) bool { return r.Unit == "B/s" }) {
 			os = append(os, valueObs(it.obs, it.r))
 		}
 		return buildSweep(sweepSpec{kind: "throughput", title: "Throughput vs chunk size", barTitle: "Throughput",
@@ -41,11 +41,11 @@ type sizeItem struct {
 }
 
 // sizeItems finds the results that sweep a size parameter ("chunk=" for
-// streams, "size=" otherwise) and pass keep. A group is everything in the
+// streams, "size=" otherwise), among those each visits, and pass keep. A group is everything in the
 // name but the size and the series parameter ("method=", or "op=" where
 // there is no method); a series is one value of that parameter (with the
 // operation where a group holds several).
-func sizeItems(ins []Input, keep func(*results.Result) bool) []sizeItem {
+func sizeItems(ins []Input, each func([]Input, func(int, *results.Result)), keep func(*results.Result) bool) []sizeItem {
 	type item struct {
 		run          int
 		r            *results.Result
@@ -65,7 +65,7 @@ func sizeItems(ins []Input, keep func(*results.Result) bool) []sizeItem {
 		}
 		return g + "|" + it.xkey + "|" + it.n.Rest(it.xkey, it.series)
 	}
-	measuredResults(ins, func(ri int, r *results.Result) {
+	each(ins, func(ri int, r *results.Result) {
 		n := name.Parse(r.Name)
 		it := item{run: ri, r: r, n: n, xkey: "size"}
 		if n.Has("chunk") {

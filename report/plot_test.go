@@ -234,3 +234,31 @@ func find(t *testing.T, charts []Chart, kind string) Chart {
 }
 
 func isBars(c Chart) bool { return c.fig.form == "bars" }
+
+// A result that failed or was skipped keeps its place in a bar chart, said
+// as such; where every result of a kind failed, the kind is skipped with
+// that reason.
+func TestChartsShowFailures(t *testing.T) {
+	ok := results.Result{Name: "ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=thread", Unit: "ns/op", Better: results.Lower,
+		Samples: []float64{1000, 1010, 990, 1005, 995, 1002}}
+	ok.Summarize()
+	failed := results.Result{Name: "ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=process", Unit: "ns/op", Better: results.Lower, Error: "overhead swallows the switch"}
+	in := Input{Label: "h", Run: fixtureRun(fixtureHost("h", "6.1", "cpu"), time.Now(), ok, failed)}
+	charts, _ := Charts([]Input{in})
+	svg, err := find(t, charts, "ctxsw").SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(svg), ">error<") || !strings.Contains(string(svg), "kind=process") {
+		t.Errorf("the failed ring is not in the chart as an error")
+	}
+	in.Run.Results = in.Run.Results[1:]
+	_, skipped := Charts([]Input{in})
+	found := false
+	for _, s := range skipped {
+		found = found || (s.Kind == "ctxsw" && strings.Contains(s.Reason, "skipped or failed"))
+	}
+	if !found {
+		t.Errorf("skipped %q: want ctxsw, every result failed", skipped)
+	}
+}
