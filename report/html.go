@@ -36,6 +36,7 @@ type htmlCell struct {
 	Raw      string // the record's median, exactly, for sorting and checking
 	CI       string // "±4.3%", "±∞"
 	CIRange  string // "[lo, hi]" in the unit
+	Wide     bool   // the interval is wider than ±wideCI %, or there is none
 	N        int
 	Best     bool // the better run of a row, where the difference is significant
 	Why      string
@@ -111,6 +112,10 @@ var familyWhat = map[string]string{
 	"bw":       "bandwidth: memory and streams",
 	"zerocopy": "send methods and responses",
 }
+
+// wideCI is the half-width, in percent of the median, past which the page
+// marks an interval as too wide to tell small changes apart.
+const wideCI = 10
 
 // summaryRows is how many benchmarks a family shows in the summary.
 const summaryRows = 8
@@ -280,6 +285,8 @@ func cellOf(r *results.Result) htmlCell {
 		c.Median = FormatValue(r.Median, r.Unit)
 		c.Raw = strconv.FormatFloat(r.Median, 'g', -1, 64)
 		c.CI = FormatCI(r)
+		pct, ok := r.HalfCIPercent()
+		c.Wide = !ok || pct > wideCI
 		if len(r.Samples) == 1 {
 			c.CI = "(n=1)" // one value: its spread is unknown, not infinite
 		}

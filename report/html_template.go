@@ -40,6 +40,7 @@ a.mark { font-size: .8em; color: var(--warn); text-decoration: none; }
 ol.notes { font-size: .88em; color: var(--warn); padding-left: 2.2em; }
 td.best { background: var(--best); color: var(--bestfg); font-weight: 600; }
 td.best::after { content: " ★"; }
+.wide { color: var(--warn); font-weight: 600; }
 td.differ { background: var(--diff); font-weight: 600; }
 tr.differ th { background: var(--diff); }
 .state { color: var(--muted); font-style: italic; }
@@ -65,7 +66,7 @@ section.history { border: 1px dashed var(--line); padding: .5em 1em; }
 <body>
 <header>
 <h1>zbench report</h1>
-<p class="muted">{{if gt (len .Runs) 1}}A comparison of {{len .Runs}} runs.{{else}}One run.{{end}} Written {{.Generated}}. Medians with their 95% confidence intervals; ★ marks the better run where the difference is significant (Mann–Whitney U, p &lt; 0.05).</p>
+<p class="muted">{{if gt (len .Runs) 1}}A comparison of {{len .Runs}} runs.{{else}}One run.{{end}} Written {{.Generated}}. Medians with their 95% confidence intervals; ★ marks the better run where the difference is significant (Mann–Whitney U, p &lt; 0.05); <span class="wide">±</span> in this colour is an interval wider than ±10% (or none: too few samples), too wide to see small changes: more samples (<code>--count</code>) or a quieter machine narrow it.</p>
 <ul class="runs">{{range $i, $r := .Runs}}
 <li><span class="swatch" style="background:{{$r.Color}}"></span><b>{{$r.Label}}</b>: {{$r.Desc}}{{if $r.Ref}} <span class="warn">(quoted figures, not a zbench measurement)</span>{{end}}{{with index $.Warnings $i}}<br><span class="warn">host warnings: {{join . "; "}}</span>{{end}}</li>{{end}}
 </ul>
@@ -176,7 +177,7 @@ section (docs/design.md, "The HTML report"). */}}
 </script>
 </body>
 </html>
-{{define "cell"}}{{if eq .State "measured"}}<td class="num{{if .Best}} best{{end}}" data-v="{{.Raw}}" title="95% interval {{.CIRange}}, {{.N}} samples">{{.Median}} <span class="muted">{{.CI}}</span>{{template "marks" .Notes}}</td>{{else if eq .State "missing"}}<td class="num state" data-v="" title="{{.Why}}">—</td>{{else}}<td class="num state" data-v="" title="{{.Why}}">{{.State}}{{template "marks" .Notes}}</td>{{end}}{{end}}
+{{define "cell"}}{{if eq .State "measured"}}<td class="num{{if .Best}} best{{end}}" data-v="{{.Raw}}" title="95% interval {{.CIRange}}, {{.N}} samples">{{.Median}} <span class="{{if .Wide}}wide{{else}}muted{{end}}">{{.CI}}</span>{{template "marks" .Notes}}</td>{{else if eq .State "missing"}}<td class="num state" data-v="" title="{{.Why}}">—</td>{{else}}<td class="num state" data-v="" title="{{.Why}}">{{.State}}{{template "marks" .Notes}}</td>{{end}}{{end}}
 {{define "marks"}}{{range .}} <a class="mark" href="#note-{{.}}">[{{.}}]</a>{{end}}{{end}}
 {{define "notes"}}{{with .Verdict}}<span class="verdict">{{.}}</span>{{end}}{{end}}
 {{define "notelist"}}{{if .}}<ol class="notes">{{range .}}<li value="{{.ID}}">{{.Text}}</li>{{end}}</ol>{{end}}{{end}}
