@@ -90,7 +90,7 @@ section.history { border: 1px dashed var(--line); padding: .5em 1em; }
 <h2>Every result</h2>
 <input id="filter" type="search" placeholder="filter: a name, a parameter (cpu=same), a note" aria-label="filter the results">
 <div class="wrap"><table id="all">
-<thead><tr><th data-col="0" data-type="text">benchmark</th><th data-col="1" data-type="text">unit</th>{{range $i, $r := .Runs}}<th class="num" data-col="{{add 2 $i}}" data-type="num">{{$r.Label}}</th>{{end}}{{if gt (len $.Runs) 1}}<th>comparison</th>{{end}}</tr></thead>
+<thead><tr><th data-col="0" data-type="text" tabindex="0">benchmark</th><th data-col="1" data-type="text" tabindex="0">unit</th>{{range $i, $r := .Runs}}<th class="num" data-col="{{add 2 $i}}" data-type="num" tabindex="0">{{$r.Label}}</th>{{end}}{{if gt (len $.Runs) 1}}<th>comparison</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}
 <tr data-name="{{.Name}}" data-notes="{{.NoteText}}"><td class="name">{{breakable .Name}}</td><td>{{.Unit}}</td>{{range $i, $c := .Cells}}{{template "cell" $c}}{{end}}{{if gt (len $.Runs) 1}}<td>{{template "notes" .}}</td>{{end}}</tr>{{end}}
 </tbody></table></div>
@@ -149,7 +149,7 @@ section (docs/design.md, "The HTML report"). */}}
   for (var h = 0; h < heads.length; h++) {
     var th = heads[h];
     if (!th.hasAttribute("data-col")) continue;
-    th.addEventListener("click", (function (th, col) {
+    var sorter = (function (th, col) {
       return function () {
         var asc = th.getAttribute("aria-sort") !== "ascending";
         for (var k = 0; k < heads.length; k++) heads[k].removeAttribute("aria-sort");
@@ -170,7 +170,11 @@ section (docs/design.md, "The HTML report"). */}}
         });
         for (var i = 0; i < rows.length; i++) body.appendChild(rows[i]);
       };
-    })(th, h));
+    })(th, h);
+    th.addEventListener("click", sorter);
+    th.addEventListener("keydown", (function (sort) {
+      return function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } };
+    })(sorter));
   }
   count();
 })();

@@ -30,6 +30,7 @@ func TestPlot(t *testing.T) {
 	}{
 		{[]string{"plot"}, exitUsage, "no run records given"},
 		{[]string{"plot", fixture("corrupt.json")}, exitUsage, fixture("corrupt.json")},
+		{[]string{"plot", "--ref", "nope", fixture("vm-run1.json")}, exitUsage, `no reference "nope"`},
 		{[]string{"plot", "--out", filepath.Join(dir, "syscalls-lat-syscall.png", "x"), fixture("vm-run1.json")}, exitFailed, "not a directory"},
 	} {
 		code, _, stderr := zbench(tc.args...)
