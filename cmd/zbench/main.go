@@ -55,6 +55,8 @@ commands:
   plot RUN...        PNG charts into --out DIR
   export RUN         the run as --format benchfmt|gab|bencher|prom|csv|markdown
   history CMD        the run history: add, list, changes (change points), plot
+  report RUN...      one self-contained HTML page: summary, every result, charts, environments
+  version            the zbench build: module version and commit (also --version)
 
 Run 'zbench <command> -h' for a command's flags.
 `
@@ -95,6 +97,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdExport(rest, stdout, stderr)
 	case "history":
 		return cmdHistory(rest, stdout, stderr)
+	case "report":
+		return cmdReport(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		return cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

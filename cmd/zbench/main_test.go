@@ -117,7 +117,7 @@ func TestUsage(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	code, stdout, _ := zbench("list", "lat/syscall")
+	code, stdout, _ := zbench("list", "--long", "lat/syscall")
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
