@@ -49,7 +49,7 @@ func Export(w io.Writer, format string, in Input) error {
 }
 
 // BenchName is the Go benchmark format's name of a zbench benchmark
-// (DESIGN.md §3): "lat/syscall/null" → "BenchmarkLat/syscall/null", so that
+// (docs/design.md §3): "lat/syscall/null" → "BenchmarkLat/syscall/null", so that
 // benchstat's -col /method and -row /size work on the key=value parts.
 func BenchName(name string) string {
 	name = strings.Map(func(r rune) rune {

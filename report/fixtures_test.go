@@ -29,7 +29,7 @@ import (
 //   - regressed.json: vm-run2.json (a real run) with a 20 % regression
 //     planted in two benchmarks and a 20 % improvement in one;
 //   - families.json: every chart's family, with the names and metric keys
-//     the families use (DESIGN.md §3), numbers shaped like the real ones;
+//     the families use (docs/design.md §3), numbers shaped like the real ones;
 //   - corrupt.json: a record cut off in the middle (box-a.json's first half).
 //
 // vm-run1.json … vm-run6.json are six real runs of one zbench binary (built
