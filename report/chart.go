@@ -322,7 +322,7 @@ func barFigure(spec sweepSpec, ins []Input, os []obs) (*figure, error) {
 		if spec.better != "" {
 			label += "; " + spec.better
 		}
-		f.panels = append(f.panels, barPanel(label, cats, len(ins), bars, va))
+		f.panels = append(f.panels, barPanel(label, cats, len(ins), bars, va, lo, hi))
 		f.heads = append(f.heads, pn)
 	}
 	lk := runLooks(ins, os)

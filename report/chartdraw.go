@@ -144,17 +144,28 @@ func (f *figure) drawOn(dc draw.Canvas) {
 		// of the range, which on a log axis is near the top, and shrinks
 		// the data area to make room for it: draw the label here instead,
 		// keeping a blank in its place for the space it takes.
-		ylabel := p.Y.Label.Text
+		// The x label likewise: gonum pads the right of the data area by
+		// as much as a long x label is wide.
+		ylabel, xlabel := p.Y.Label.Text, p.X.Label.Text
 		if ylabel != "" {
 			p.Y.Label.Text = " "
 		}
+		if xlabel != "" {
+			p.X.Label.Text = " "
+		}
 		p.Draw(pc)
+		da := p.DataCanvas(pc)
 		if ylabel != "" {
-			da := p.DataCanvas(pc)
 			sty := p.Y.Label.TextStyle
 			sty.Rotation, sty.XAlign, sty.YAlign = math.Pi/2, draw.XCenter, draw.YTop
 			pc.FillText(sty, vg.Point{X: pc.Min.X, Y: (da.Min.Y + da.Max.Y) / 2}, ylabel)
 			p.Y.Label.Text = ylabel
+		}
+		if xlabel != "" {
+			sty := p.X.Label.TextStyle
+			sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+			pc.FillText(sty, vg.Point{X: (da.Min.X + da.Max.X) / 2, Y: pc.Min.Y}, xlabel)
+			p.X.Label.Text = xlabel
 		}
 	}
 }
@@ -546,15 +557,12 @@ type bar struct {
 // barPanel draws horizontal bars grouped by category, one bar per run in
 // each group (the runs' colours), with the interval as a whisker and the
 // value written beside each bar.
-func barPanel(xlabel string, cats []string, nRuns int, bars []bar, va axis) *plot.Plot {
+//
+// lo..hi is the value range to show, shared by the panels of a figure so
+// that they read against each other.
+func barPanel(xlabel string, cats []string, nRuns int, bars []bar, va axis, lo, hi float64) *plot.Plot {
 	p := plot.New()
 	p.X.Label.Text = xlabel
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, b := range bars {
-		if b.v > 0 {
-			lo, hi = min(lo, b.lo, b.v), max(hi, b.hi, b.v)
-		}
-	}
 	nb := len(cats)
 	hb := &hbars{nRuns: nRuns, nCats: nb, scale: va.scale}
 	hb.bars = bars

@@ -262,3 +262,24 @@ func TestChartsShowFailures(t *testing.T) {
 		t.Errorf("skipped %q: want ctxsw, every result failed", skipped)
 	}
 }
+
+// The panels of one chart share one value scale, bars as lines.
+func TestPanelsShareScale(t *testing.T) {
+	var rs []results.Result
+	for _, m := range []string{"write", "sendfile"} {
+		r := results.Result{Name: "zerocopy/send/method=" + m + "/size=128KiB/transport=loopback", Unit: "B/s", Better: results.Higher,
+			Samples: []float64{1e9, 1.1e9, 0.9e9}, Metrics: map[string]float64{metricSenderB: 0.6, metricReceiveB: 0.1}}
+		r.Summarize()
+		rs = append(rs, r)
+	}
+	in := Input{Label: "h", Run: fixtureRun(fixtureHost("h", "6.1", "cpu"), time.Now(), rs...)}
+	charts, _ := Charts([]Input{in})
+	c := find(t, charts, "cpu")
+	if len(c.fig.panels) != 2 {
+		t.Fatalf("%d panels, want sender and receiver", len(c.fig.panels))
+	}
+	a, b := c.fig.panels[0].X, c.fig.panels[1].X
+	if a.Min != b.Min || a.Max != b.Max {
+		t.Errorf("sender %v..%v, receiver %v..%v: want one scale", a.Min, a.Max, b.Min, b.Max)
+	}
+}
