@@ -464,6 +464,14 @@ func metricObs(o obs, r *results.Result, key string) (obs, bool) {
 		return o, false
 	}
 	o.y, o.lo, o.hi = v, v, v
+	if m, ok := r.MetricStats[key]; ok {
+		switch {
+		case m.CILow != nil && m.CIHigh != nil:
+			o.lo, o.hi = *m.CILow, *m.CIHigh
+		case len(m.Samples) > 0:
+			o.lo, o.hi, o.span = slices.Min(m.Samples), slices.Max(m.Samples), true
+		}
+	}
 	return o, true
 }
 
