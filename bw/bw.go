@@ -32,14 +32,9 @@ var (
 	streamKinds = []struct{ name, what string }{
 		{"pipe", "a pipe (default capacity, 64 KiB on Linux)"},
 		{"unix", "an AF_UNIX stream socket pair"},
-		{"tcp", "a TCP connection (Nagle on; socket buffers left to the kernel's autotuning, as iperf3 and most " +
-			"programs leave them)"},
+		{"tcp", "a TCP connection (socket buffers autotuned, Nagle on, as iperf3 leaves them)"},
 	}
 )
-
-// lmbenchSockBuf is the socket buffer LMbench's bw_tcp asks for on both
-// ends (SOCKBUF, 1 MiB): the sockbuf= variant of bw/tcp.
-const lmbenchSockBuf = 1 << 20
 
 func streamSpecs() []bench.Spec {
 	var specs []bench.Spec
@@ -50,47 +45,31 @@ func streamSpecs() []bench.Spec {
 		}
 		for _, tr := range transports {
 			for _, chunk := range chunkSizes {
-				bufs := []int{0}
-				if tr == peer.Loopback || tr == peer.Veth {
-					bufs = append(bufs, lmbenchSockBuf)
+				full := fmt.Sprintf("bw/%s/chunk=%s", k.name, name.FormatSize(chunk))
+				var reqs []func() error
+				if tr != "" {
+					full += "/transport=" + tr
+					reqs = append(reqs, peer.Requires(tr)...)
 				}
-				for _, sockBuf := range bufs {
-					specs = append(specs, streamSpec(k.name, k.what, tr, int(chunk), sockBuf))
-				}
+				specs = append(specs, bench.Spec{
+					Name: full,
+					Doc: fmt.Sprintf("one-way stream through %s: the measuring thread write(2)s %s chunks, a helper process "+
+						"on another CPU read(2)s them into a %s buffer. One op is one chunk; the result is bytes per second, "+
+						"timed until the last byte is in the reader's buffer. ", k.what, name.FormatSize(chunk), name.FormatSize(chunk)) +
+						stream.CostDoc + tcpDoc(k.name),
+					Unit:      "B/s",
+					Default:   false, // the default suite's stream is zerocopy/send/method=write
+					Pin:       true,
+					Target:    stream.Target,
+					PerWorker: stream.PerWorker,
+					Requires:  reqs,
+					Run:       streamRun(full, k.name, int(chunk), tr),
+					Child:     stream.SinkChild,
+				})
 			}
 		}
 	}
 	return specs
-}
-
-func streamSpec(kind, what, tr string, chunk, sockBuf int) bench.Spec {
-	full := fmt.Sprintf("bw/%s/chunk=%s", kind, name.FormatSize(int64(chunk)))
-	if sockBuf > 0 {
-		full += "/sockbuf=" + name.FormatSize(int64(sockBuf))
-		what = fmt.Sprintf("a TCP connection with fixed socket buffers, as LMbench's bw_tcp makes it (Nagle on; SO_SNDBUF "+
-			"on the sender's socket and SO_RCVBUF on the reader's set to %s before connecting, which turns autotuning off: "+
-			"the kernel doubles the value and caps it at net.core.wmem_max and rmem_max)", name.FormatSize(int64(sockBuf)))
-	}
-	var reqs []func() error
-	if tr != "" {
-		full += "/transport=" + tr
-		reqs = append(reqs, peer.Requires(tr)...)
-	}
-	return bench.Spec{
-		Name: full,
-		Doc: fmt.Sprintf("one-way stream through %s: the measuring thread write(2)s %s chunks, a helper process "+
-			"on another CPU read(2)s them into a %s buffer. One op is one chunk; the result is bytes per second, "+
-			"timed until the last byte is in the reader's buffer. ", what, name.FormatSize(int64(chunk)), name.FormatSize(int64(chunk))) +
-			stream.CostDoc + tcpDoc(kind),
-		Unit:      "B/s",
-		Default:   false, // the default suite's stream is zerocopy/send/method=write
-		Pin:       true,
-		Target:    stream.Target,
-		PerWorker: stream.PerWorker,
-		Requires:  reqs,
-		Run:       streamRun(full, kind, chunk, tr, sockBuf),
-		Child:     stream.SinkChild,
-	}
 }
 
 func tcpDoc(kind string) string {

@@ -21,9 +21,9 @@ const streamSeed = 0x6277
 // and the worker's later runs reuse the sink, the connection and the
 // buffers; each run is a phase of its own (job, stream, report). A failed
 // run drops everything, and the sink dies with the worker.
-func streamRun(name, kind string, chunk int, transport string, sockBuf int) func(*bench.B) error {
+func streamRun(name, kind string, chunk int, transport string) func(*bench.B) error {
 	return stream.Reused(func(b *bench.B) (*streamState, error) {
-		return newStreamState(name, kind, chunk, transport, sockBuf, stream.SinkCPU(b), b.Verify())
+		return newStreamState(name, kind, chunk, transport, stream.SinkCPU(b), b.Verify())
 	})
 }
 
@@ -37,8 +37,8 @@ type streamState struct {
 	off    int64 // stream offset reached
 }
 
-func newStreamState(name, kind string, chunk int, transport string, sockBuf, sinkCPU int, verify bool) (*streamState, error) {
-	st, err := openStream(name, kind, chunk, transport, sockBuf, sinkCPU, verify)
+func newStreamState(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
+	st, err := openStream(name, kind, chunk, transport, sinkCPU, verify)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +50,8 @@ func newStreamState(name, kind string, chunk int, transport string, sockBuf, sin
 }
 
 // openStream starts the sink, connects, and maps the sender's buffer.
-func openStream(name, kind string, chunk int, transport string, sockBuf, sinkCPU int, verify bool) (*streamState, error) {
-	l := stream.Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk, SockBuf: sockBuf}
+func openStream(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
+	l := stream.Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk}
 	if transport != "" {
 		tr, err := peer.Lookup(transport)
 		if err != nil {

@@ -11,6 +11,6 @@ import (
 
 var errNotLinux = fmt.Errorf("%w: the stream benchmarks are Linux-only", sys.ErrNotSupported)
 
-func streamRun(string, string, int, string, int) func(*bench.B) error {
+func streamRun(string, string, int, string) func(*bench.B) error {
 	return func(*bench.B) error { return errNotLinux }
 }

@@ -26,13 +26,6 @@ type Link struct {
 	ReadSize  int            // the sink's read(2) buffer
 	// NoDelay sets TCP_NODELAY on the sender's socket.
 	NoDelay bool
-	// SockBuf > 0 fixes the socket buffers, as LMbench's bw_tcp does:
-	// SO_SNDBUF on the sender's socket and SO_RCVBUF on the sink's, both
-	// set to SockBuf before the connection is made, which turns the
-	// kernel's autotuning of that buffer off (the kernel doubles the value
-	// and caps it at net.core.wmem_max and rmem_max). 0 leaves both to
-	// autotuning, as iperf3 and most programs do. Local transports only.
-	SockBuf int
 }
 
 // Conn is the sending side of a stream benchmark: a raw blocking
@@ -101,9 +94,7 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 	}
 	a := sinkArgs{kind: l.Kind, cpu: l.CPU, readSize: l.ReadSize}
 	if l.Kind == "tcp" {
-		a.netns, a.addr, a.rcvBuf = l.Transport.ServerNetns, l.Transport.ServerAddr, l.SockBuf
-	} else if l.SockBuf > 0 {
-		return nil, fmt.Errorf("a %s stream has no socket buffers to fix", l.Kind)
+		a.netns, a.addr = l.Transport.ServerNetns, l.Transport.ServerAddr
 	}
 	args := a.encode()
 	files := make([]*os.File, len(child))
@@ -128,7 +119,7 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
 	}
 	server := netip.AddrPortFrom(l.Transport.ServerAddr, uint16(hello.Bytes))
-	if s.Fd, err = connect(l.Transport, server, l.NoDelay, l.SockBuf); err != nil {
+	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -141,9 +132,6 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 func dialRemote(spec string, l Link) (s *Conn, err error) {
 	if l.Kind != "tcp" {
 		return nil, fmt.Errorf("a %s stream cannot cross hosts", l.Kind)
-	}
-	if l.SockBuf > 0 {
-		return nil, errors.New("fixed socket buffers are for local transports only")
 	}
 	s = &Conn{Fd: -1, ctl: -1, rep: -1, tcp: true}
 	st := s // error returns clear s; the clean-up needs the stream
@@ -169,7 +157,7 @@ func dialRemote(spec string, l Link) (s *Conn, err error) {
 		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
 	}
 	server := netip.AddrPortFrom(s.remote.Data.Addr(), uint16(hello.Bytes))
-	if s.Fd, err = connect(l.Transport, server, l.NoDelay, l.SockBuf); err != nil {
+	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -185,7 +173,7 @@ func closeAll(fds []int) {
 // (a socket belongs to the namespace it was made in, wherever its thread
 // goes next) and connects it. Socket buffers are left to the kernel's
 // autotuning, as iperf3 and most programs leave them.
-func connect(tr peer.Transport, server netip.AddrPort, noDelay bool, sndBuf int) (fd int, err error) {
+func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (fd int, err error) {
 	restore, err := peer.Enter(tr.ClientNetns)
 	if err != nil {
 		return -1, err
@@ -199,12 +187,6 @@ func connect(tr peer.Transport, server netip.AddrPort, noDelay bool, sndBuf int)
 	fd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
-	}
-	if sndBuf > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sndBuf); err != nil {
-			unix.Close(fd)
-			return -1, fmt.Errorf("SO_SNDBUF %d: %w", sndBuf, err)
-		}
 	}
 	if noDelay {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {

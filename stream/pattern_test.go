@@ -116,7 +116,6 @@ func TestParseSinkArgs(t *testing.T) {
 		{"unix", "3", "65536", "", ""},
 		{"tcp", "0", "131072", "", "127.0.0.1"},
 		{"tcp", "1", "16777216", "/run/netns/x", "198.18.0.2"},
-		{"tcp", "1", "4096", "", "127.0.0.1", "1048576"},
 	}
 	for _, args := range good {
 		a, err := parseSinkArgs(args)
@@ -142,10 +141,6 @@ func TestParseSinkArgs(t *testing.T) {
 		{"tcp", "0", "4096", "", "::1"},
 		{"tcp", "0", "4096", "", "localhost"},
 		{"tcp", "0", "4096", "netns", "127.0.0.1"},
-		{"tcp", "0", "4096", "", "127.0.0.1", "0"},
-		{"tcp", "0", "4096", "", "127.0.0.1", "16777217"},
-		{"pipe", "0", "4096", "", "", "4096"},
-		{"tcp", "0", "4096", "", "127.0.0.1", "1", "x"},
 	} {
 		if _, err := parseSinkArgs(args); err == nil {
 			t.Errorf("%q accepted", args)

@@ -176,15 +176,13 @@ func ResponsesCRC(header, file int64, first, n int64, fp Pattern) uint64 {
 	return crc
 }
 
-// sinkArgs are the sink helper's arguments: KIND CPU READSIZE NETNS ADDR
-// [RCVBUF].
+// sinkArgs are the sink helper's arguments: KIND CPU READSIZE NETNS ADDR.
 type sinkArgs struct {
 	kind     string // "pipe", "unix" or "tcp"
 	cpu      int    // -1: not pinned
 	readSize int    // the read buffer: 1 … MaxReadSize bytes
 	netns    string // tcp: the network namespace to listen in ("" the current one)
 	addr     netip.Addr
-	rcvBuf   int // tcp: SO_RCVBUF, 1 … MaxReadSize bytes; 0 (no argument): autotuned
 }
 
 // maxCPU bounds a CPU number (the kernel's CPU_SETSIZE is far lower on
@@ -196,11 +194,7 @@ func (a sinkArgs) encode() []string {
 	if a.addr.IsValid() {
 		addr = a.addr.String()
 	}
-	args := []string{a.kind, strconv.Itoa(a.cpu), strconv.Itoa(a.readSize), a.netns, addr}
-	if a.rcvBuf > 0 {
-		args = append(args, strconv.Itoa(a.rcvBuf))
-	}
-	return args
+	return []string{a.kind, strconv.Itoa(a.cpu), strconv.Itoa(a.readSize), a.netns, addr}
 }
 
 // parseSinkArgs reads and bounds the sink's arguments: whoever starts it
@@ -208,8 +202,8 @@ func (a sinkArgs) encode() []string {
 // more than MaxReadSize and listens only on an IPv4 address it was given.
 func parseSinkArgs(args []string) (sinkArgs, error) {
 	var a sinkArgs
-	if len(args) != 5 && len(args) != 6 {
-		return a, fmt.Errorf("want KIND CPU READSIZE NETNS ADDR [RCVBUF], got %d arguments", len(args))
+	if len(args) != 5 {
+		return a, fmt.Errorf("want KIND CPU READSIZE NETNS ADDR, got %d arguments", len(args))
 	}
 	a.kind, a.netns = args[0], args[3]
 	var err error
@@ -223,11 +217,6 @@ func parseSinkArgs(args []string) (sinkArgs, error) {
 	}
 	if a.readSize, err = strconv.Atoi(args[2]); err != nil || a.readSize <= 0 || a.readSize > MaxReadSize {
 		return a, fmt.Errorf("bad read size %q: want 1 … %d bytes", args[2], MaxReadSize)
-	}
-	if len(args) == 6 {
-		if a.rcvBuf, err = strconv.Atoi(args[5]); err != nil || a.rcvBuf <= 0 || a.rcvBuf > MaxReadSize || a.kind != "tcp" {
-			return a, fmt.Errorf("bad receive buffer %q: want 1 … %d bytes, for tcp", args[5], MaxReadSize)
-		}
 	}
 	if a.kind != "tcp" {
 		if a.netns != "" || args[4] != "" {

@@ -32,7 +32,7 @@ func SinkChild(args []string) error {
 	}
 	k := &sink{ctl: 3, rep: 4, fd: 5}
 	if k.tcp = a.kind == "tcp"; k.tcp {
-		if k.fd, err = k.accept(a.netns, a.addr, a.rcvBuf); err != nil {
+		if k.fd, err = k.accept(a.netns, a.addr); err != nil {
 			k.fail(err)
 			return err
 		}
@@ -68,7 +68,7 @@ type sink struct {
 
 // accept listens in the server's namespace, sends the port (the start
 // barrier), and takes the one connection.
-func (k *sink) accept(netns string, a netip.Addr, rcvBuf int) (int, error) {
+func (k *sink) accept(netns string, a netip.Addr) (int, error) {
 	if _, err := peer.Enter(netns); err != nil {
 		return -1, err
 	}
@@ -77,13 +77,6 @@ func (k *sink) accept(netns string, a netip.Addr, rcvBuf int) (int, error) {
 		return -1, err
 	}
 	defer unix.Close(ln)
-	if rcvBuf > 0 {
-		// Set on the listener, before the handshake, so that the window
-		// the connection announces matches: accepted sockets inherit it.
-		if err := unix.SetsockoptInt(ln, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf); err != nil {
-			return -1, fmt.Errorf("SO_RCVBUF %d: %w", rcvBuf, err)
-		}
-	}
 	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: a.As4()}); err != nil {
 		return -1, fmt.Errorf("bind %s: %w", a, err)
 	}

@@ -4,11 +4,8 @@ import (
 	"errors"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 
 	"zbench/bench"
 	"zbench/internal/sys"
@@ -92,52 +89,4 @@ func TestSinkRefusesOversize(t *testing.T) {
 	if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "bad read size") {
 		t.Errorf("read size beyond MaxReadSize: %v, want the sink's refusal", err)
 	}
-}
-
-// SockBuf fixes the sender's SO_SNDBUF as setsockopt does (twice the value,
-// capped at net.core.wmem_max), and it stays fixed through a stream.
-func TestSockBufFixed(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	b, err := os.ReadFile("/proc/sys/net/core/wmem_max")
-	if err != nil {
-		t.Skip("no net.core.wmem_max:", err)
-	}
-	wmemMax, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, _ := peer.Lookup(peer.Loopback)
-	const ask = 1 << 20
-	sndbuf := func(sockBuf int) (before, after int) {
-		s, err := Dial("stream/test/tcp", Link{Kind: "tcp", Transport: tr, CPU: -1, ReadSize: 65536, SockBuf: sockBuf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if before, err = unix.GetsockoptInt(s.Fd, unix.SOL_SOCKET, unix.SO_SNDBUF); err != nil {
-			t.Fatal(err)
-		}
-		const n = 32 << 20
-		if err := s.Expect(Job{Bytes: n}); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, 65536)
-		for range n / len(buf) {
-			if err := sys.WriteAll(s.Fd, buf); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := s.Report(); err != nil {
-			t.Fatal(err)
-		}
-		after, _ = unix.GetsockoptInt(s.Fd, unix.SOL_SOCKET, unix.SO_SNDBUF)
-		return before, after
-	}
-	want := 2 * min(ask, wmemMax)
-	if before, after := sndbuf(ask); before != want || after != want {
-		t.Errorf("SockBuf %d: SO_SNDBUF %d, then %d after the stream; want %d both times", ask, before, after, want)
-	}
-	before, after := sndbuf(0)
-	t.Logf("autotuned: SO_SNDBUF %d, then %d after 32 MiB (tcp_wmem decides)", before, after)
 }
