@@ -32,7 +32,8 @@ var (
 	streamKinds = []struct{ name, what string }{
 		{"pipe", "a pipe (default capacity, 64 KiB on Linux)"},
 		{"unix", "an AF_UNIX stream socket pair"},
-		{"tcp", "a TCP connection (socket buffers autotuned, Nagle on, as iperf3 leaves them)"},
+		{"tcp", "a TCP connection (Nagle on; both socket buffers left to the kernel's autotuning, as iperf3 and most " +
+			"programs leave them, where LMbench's bw_tcp fixes SO_SNDBUF and SO_RCVBUF at 1 MiB before connecting)"},
 	}
 )
 
