@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -51,10 +50,10 @@ func ParseSinkArgs(args []string) (SinkArgs, error) {
 	}
 	switch a.Kind {
 	case "pipe", "unix":
-		if len(args) != 5 || args[3] != "" || args[4] != "" {
-			return SinkArgs{}, fmt.Errorf("a %s sink takes no address: %q", a.Kind, args)
+		if len(args) != 5 {
+			return SinkArgs{}, fmt.Errorf("a %s sink serves no client address: %q", a.Kind, args)
 		}
-		return a, nil
+		return SinkArgs{Kind: a.Kind, CPU: a.CPU, ReadSize: a.ReadSize}, nil // no socket: no address
 	case "tcp":
 	default:
 		return SinkArgs{}, fmt.Errorf("unknown stream kind %q", a.Kind)
@@ -85,8 +84,8 @@ func Remote(transport string) *bench.Remote {
 		return nil
 	}
 	return &bench.Remote{Relayed: true, Args: func(p bench.RemoteParams) ([]string, error) {
-		if p.ReadSize <= 0 {
-			return nil, errors.New("a stream needs a read size")
+		if p.ReadSize <= 0 || p.ReadSize > maxSinkRead {
+			return nil, fmt.Errorf("a stream needs a read size of 1 to %d bytes, not %d", maxSinkRead, p.ReadSize)
 		}
 		return SinkArgs{Kind: "tcp", CPU: p.CPU, ReadSize: p.ReadSize, Addr: p.Local, Client: p.Client}.Encode(), nil
 	}}
