@@ -2,7 +2,10 @@ package bench
 
 import (
 	"fmt"
+	"os"
 	"time"
+
+	"zbench/peer"
 )
 
 // B is the handle a benchmark measures with. The timer is stopped when Run is
@@ -26,8 +29,20 @@ type B struct {
 	cpu     int
 	allowed []int
 
-	verify bool
+	verify    bool
+	transport peer.Transport
 }
+
+// Transport is where the other end of a network benchmark lives: the run's
+// transport (bench.Runner.Transport), set up by the command for the whole
+// run and ready to use here (its token read). Loopback unless the run says
+// otherwise; a benchmark declared for another transport never runs.
+func (b *B) Transport() peer.Transport { return b.transport }
+
+// TempDir is the run's temporary directory, which the runner removes when
+// the run ends however it ends; it is also this process's TMPDIR, so
+// os.CreateTemp("", ...) and os.MkdirTemp("", ...) make their files there.
+func (b *B) TempDir() string { return os.TempDir() }
 
 // Verify reports whether the run asked for data verification (--verify):
 // benchmarks that move bytes then send a known pattern and check, on the
@@ -86,7 +101,14 @@ func (b *B) Elapsed() time.Duration {
 
 // Loop runs the timed loop: `for b.Loop() { op() }`. The first call starts the
 // timer and the last stops it, so whatever precedes the loop is setup and
-// whatever follows is teardown, by construction.
+// whatever follows is teardown, by construction. To the benchmark it means
+// what testing.B.Loop means (the body is the timed op, setup and teardown
+// around it are not timed); two differences: the body runs exactly b.N
+// times per call of Run (the runner calibrates N across calls, where
+// testing calibrates inside one), and the compiler does not keep the body's
+// results alive as it does for testing.B.Loop, so an op whose result is
+// unused must store it (the families' loops make system calls, which it
+// cannot remove).
 func (b *B) Loop() bool {
 	if b.loopI == 0 {
 		b.StartTimer()
@@ -119,5 +141,5 @@ func (b *B) Warn(format string, args ...any) {
 }
 
 func (b *B) reset(n int) {
-	*b = B{N: n, placed: b.placed, cpu: b.cpu, allowed: b.allowed, verify: b.verify}
+	*b = B{N: n, placed: b.placed, cpu: b.cpu, allowed: b.allowed, verify: b.verify, transport: b.transport}
 }

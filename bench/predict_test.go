@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,28 +62,46 @@ func TestSelect(t *testing.T) {
 		{[]string{"lat/sys"}, nil, true}, // segment prefixes only: a typo is an error
 		{[]string{"nothing"}, nil, true},
 		{[]string{"lat/[x"}, nil, true},
+		{[]string{"lat/syscall/null$"}, []string{"lat/syscall/null"}, false}, // exactly that one
+		{[]string{"lat/*/null$"}, []string{"lat/syscall/null"}, false},
+		{[]string{"lat/syscall$"}, nil, true}, // a prefix is no name
 	} {
 		got, err := Select(specs, tc.patterns)
 		if (err != nil) != tc.err {
 			t.Errorf("Select(%q) error = %v, want error %v", tc.patterns, err, tc.err)
 			continue
 		}
-		if g := names(got); !tc.err && !equal(g, tc.want) {
+		if g := names(got); !tc.err && !slices.Equal(g, tc.want) {
 			t.Errorf("Select(%q) = %q, want %q", tc.patterns, g, tc.want)
 		}
 	}
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+// A misspelt pattern is an error that names the closest names, at the
+// pattern's depth; a pattern near nothing suggests nothing.
+func TestSelectSuggests(t *testing.T) {
+	specs := []Spec{
+		{Name: "lat/syscall/null"}, {Name: "lat/syscall/read"}, {Name: "lat/pipe/size=1B/cpu=same"},
+		{Name: "ctxsw/ring/procs=2"},
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+	for _, tc := range []struct{ pattern, want string }{
+		{"lat/sycall/nul", `did you mean lat/syscall/null?`},
+		{"lat/syscall/raed", `did you mean lat/syscall/read?`},
+		{"lat/pipe/size=1B/cpu=smae", `did you mean lat/pipe/size=1B/cpu=same?`},
+		{"ctxws", `did you mean ctxsw?`},
+		{"lat/syscall/nul$", `no benchmark is named "lat/syscall/nul"; did you mean lat/syscall/null?`},
+	} {
+		_, err := Select(specs, []string{tc.pattern})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Select(%q): %v; want %q", tc.pattern, err, tc.want)
 		}
 	}
-	return true
+	if _, err := Select(specs, []string{"zzzzzzzz/qqqq"}); err == nil || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("a pattern near nothing: %v; want no suggestion", err)
+	}
+	if got := editDistance("kitten", "sitting"); got != 3 {
+		t.Errorf("editDistance(kitten, sitting) = %d, want 3", got)
+	}
 }
 
 func TestParams(t *testing.T) {

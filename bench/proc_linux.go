@@ -3,9 +3,9 @@ package bench
 import (
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
+
+	"zbench/internal/sys"
 )
 
 // procAttr starts workers (group: in a process group of their own, so the
@@ -26,24 +26,9 @@ func groupAlive(pgid int) bool {
 		if err != nil {
 			continue
 		}
-		if g, state, ok := parseStat(string(b)); ok && g == pgid && state != "Z" && state != "X" {
+		if st, err := sys.ParseProcStat(string(b)); err == nil && st.Pgrp == pgid && st.State != "Z" && st.State != "X" {
 			return true
 		}
 	}
 	return false
-}
-
-// parseStat reads the process group and state from /proc/PID/stat:
-// "pid (comm) state ppid pgrp ...", where comm may hold spaces and parens.
-func parseStat(s string) (pgrp int, state string, ok bool) {
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, "", false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 3 {
-		return 0, "", false
-	}
-	g, err := strconv.Atoi(f[2])
-	return g, f[0], err == nil
 }

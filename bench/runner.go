@@ -10,12 +10,16 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/name"
+	"zbench/peer"
 	"zbench/results"
 )
 
@@ -54,24 +58,47 @@ type Runner struct {
 	Verify bool
 	// Env is added to the worker's environment.
 	Env []string
+	// Transport is where network benchmarks' other ends live, set up by
+	// the caller (peer.Open) for the whole run; the zero value is
+	// loopback. Every worker's job carries it (B.Transport). A benchmark
+	// declared for another transport (transport= in its name) is skipped,
+	// with the --transport that would run it.
+	Transport peer.Transport
+	// TempDir is where the run's temporary directory is made (default
+	// os.TempDir()). Each run makes one of its own and is the TMPDIR of
+	// every worker and helper, so that files a killed worker leaves go
+	// with the run: Run removes it on every way out.
+	TempDir string
 	// Progress, when set, is called in the parent before each worker starts,
 	// never while one is measuring.
 	Progress func(Progress)
+
+	tmp string // this run's temporary directory, while Run runs
 }
 
-// Progress says what the runner is about to measure.
+// Progress says what the runner is about to measure, or that a benchmark
+// is done.
 type Progress struct {
 	Name         string
 	Index, Total int // benchmark k of n (1-based)
 	Round        int // 1-based; 0 for the warm-up
 	Rounds       int
 	WarmUp       bool // a discarded warm-up worker
+	// Started and Planned count worker processes: those started so far,
+	// and those the run needs as it stands (a benchmark that is skipped
+	// or fails drops the rest of its own), so that Started/Planned is the
+	// fraction done.
+	Started, Planned int
+	// Finished says that the benchmark is done: all its samples taken,
+	// skipped or failed. Result is its outcome, summarised.
+	Finished bool
+	Result   *results.Result
 }
 
-func (r *Runner) count() int { return cmp(r.Count, 10) }
+func (r *Runner) count() int { return orDefault(r.Count, 10) }
 
 // minWorkers is the fewest worker processes a benchmark's samples come from
-// when a spec asks for several samples per worker (DESIGN.md §4).
+// when a spec asks for several samples per worker (docs/design.md §5).
 const minWorkers = 3
 
 // perWorker is the samples per worker for s: the run's, else the spec's,
@@ -107,7 +134,8 @@ func (r *Runner) warmUp() time.Duration {
 	return r.WarmUp
 }
 
-func cmp(v, def int) int {
+// orDefault is v, or def where v is not positive.
+func orDefault(v, def int) int {
 	if v <= 0 {
 		return def
 	}
@@ -129,151 +157,319 @@ func (r *Runner) PinCPU() (int, error) {
 	return cpus[len(cpus)-1], nil
 }
 
+// state is one benchmark's way through a run: its result so far and what
+// the rounds need to carry from one worker to the next.
+type state struct {
+	spec    *Spec
+	index   int // in the run, 0-based
+	res     results.Result
+	done    bool // skipped or failed: left out of later rounds
+	n       int  // the iteration count its first worker calibrated
+	iters   []int64
+	workers int
+	metrics map[string][]float64 // per metric, one value per sample
+}
+
 // Run measures specs and returns one result per spec, in order. Benchmarks
 // are interleaved: each round takes the next samples of every benchmark in
 // turn, so slow drift of the machine spreads over all of them instead of
 // biasing one. A benchmark that is skipped or fails is left out of later
 // rounds; the others go on. When ctx is cancelled the worker in flight is
 // killed, and Run returns what was measured with ctx's error.
+//
+// The phases: probe (prerequisites, in this process), warm up (one
+// discarded worker), rounds, summarise.
 func (r *Runner) Run(ctx context.Context, specs []Spec) ([]results.Result, error) {
-	res := make([]results.Result, len(specs))
-	done := make([]bool, len(specs))
-	iters := make([][]int64, len(specs))
-	workers := make([]int, len(specs))
-	ns := make([]int, len(specs)) // chosen N per benchmark, from its first worker
-	metrics := make([]map[string][]float64, len(specs))
+	tmp, err := r.makeTempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	r.tmp = tmp
+	defer func() { r.tmp = "" }()
 
+	sts := r.probe(specs)
+	rounds := r.roundCount(sts)
+	for i, st := range sts {
+		if st.done {
+			r.finished(sts, i, false)
+		}
+	}
+	r.warmUpWorker(ctx, sts, rounds)
+	interrupted := r.runRounds(ctx, sts, rounds)
+	out := make([]results.Result, len(sts))
+	for i, st := range sts {
+		out[i] = r.summarize(st, interrupted != nil)
+	}
+	return out, interrupted
+}
+
+// probe makes each benchmark's state and decides, before any worker starts,
+// which cannot run: a bad spec, no CPU to pin to, a missing prerequisite.
+func (r *Runner) probe(specs []Spec) []*state {
 	pinCPU, pinErr := r.PinCPU()
+	sts := make([]*state, len(specs))
 	for i := range specs {
 		s := &specs[i]
-		res[i] = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1, SampleTargetNs: int64(r.target(s))}
+		st := &state{spec: s, index: i}
+		sts[i] = st
+		res := &st.res
+		*res = results.Result{Name: s.Name, Doc: s.Doc, Unit: s.unit(), CPU: -1, SampleTargetNs: int64(r.target(s))}
 		better, ok := results.Better(s.unit())
 		switch {
 		case !ok:
-			res[i].Error = fmt.Sprintf("unknown unit %q", s.unit())
+			res.Error = fmt.Sprintf("unknown unit %q", s.unit())
 		case s.Run == nil:
-			res[i].Error = "no Run function"
+			res.Error = "no Run function"
 		case s.Pin && pinErr != nil:
-			res[i].Error = fmt.Sprintf("choosing a CPU to pin to: %v", pinErr)
+			res.Error = fmt.Sprintf("choosing a CPU to pin to: %v", pinErr)
 		}
-		res[i].Better = better
+		res.Better = better
 		if s.Pin {
-			res[i].CPU = pinCPU
+			res.CPU = pinCPU
 		}
-		if res[i].Error == "" {
+		if want, ok := specTransport(s); ok && res.Error == "" && want != r.transportKind() {
+			res.Skipped = fmt.Sprintf("runs over transport %s, and this run's is %s (run it with --transport %s)", want, r.transportKind(), want)
+		}
+		if res.Error == "" && res.Skipped == "" {
 			if err := s.Probe(); err != nil {
 				if errors.Is(err, ErrNotSupported) {
-					res[i].Skipped = SkipReason(err)
+					res.Skipped = SkipReason(err)
 				} else {
-					res[i].Error = fmt.Sprintf("probing prerequisites: %v", err)
+					res.Error = fmt.Sprintf("probing prerequisites: %v", err)
 				}
 			}
 		}
-		done[i] = res[i].Error != "" || res[i].Skipped != ""
+		st.done = res.Error != "" || res.Skipped != ""
 	}
+	return sts
+}
 
-	count := r.count()
-	rounds := 0
-	for i := range specs {
-		per := r.perWorker(&specs[i])
+// roundCount is the number of rounds the benchmark with the fewest samples
+// per worker needs.
+func (r *Runner) roundCount(sts []*state) int {
+	count, rounds := r.count(), 0
+	for _, st := range sts {
+		per := r.perWorker(st.spec)
 		rounds = max(rounds, (count+per-1)/per)
 	}
-	if w := r.warmUp(); w > 0 {
-		for i := range specs {
-			if !done[i] {
-				if r.Progress != nil {
-					r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Rounds: rounds, WarmUp: true})
-				}
-				// Its outcome is discarded: a failure shows in the rounds.
-				r.runWorker(ctx, job{Name: specs[i].Name, TargetNs: int64(w), Samples: 1, CPU: res[i].CPU, Verify: r.Verify})
-				break
-			}
-		}
+	return rounds
+}
+
+// warmUpWorker runs one discarded worker of the first benchmark that can
+// run. Its outcome is discarded: a failure shows in the rounds.
+func (r *Runner) warmUpWorker(ctx context.Context, sts []*state, rounds int) {
+	w := r.warmUp()
+	if w <= 0 {
+		return
 	}
-	var interrupted error
-rounds:
+	for i, st := range sts {
+		if st.done {
+			continue
+		}
+		r.progress(sts, Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Rounds: rounds, WarmUp: true})
+		r.runWorker(ctx, r.job(st, int64(w), 1))
+		return
+	}
+}
+
+// runRounds takes the samples, round by round, and returns ctx's error if
+// the run was interrupted.
+func (r *Runner) runRounds(ctx context.Context, sts []*state, rounds int) error {
+	count := r.count()
 	for round := range rounds {
-		for i := range specs {
-			if done[i] {
+		for i, st := range sts {
+			if st.done {
 				continue
 			}
 			if err := ctx.Err(); err != nil {
-				interrupted = err
-				break rounds
+				return err
 			}
-			k := min(r.perWorker(&specs[i]), count-len(res[i].Samples))
+			k := min(r.perWorker(st.spec), count-len(st.res.Samples))
 			if k <= 0 {
 				continue
 			}
-			if r.Progress != nil {
-				r.Progress(Progress{Name: specs[i].Name, Index: i + 1, Total: len(specs), Round: round + 1, Rounds: rounds})
+			r.progress(sts, Progress{Name: st.spec.Name, Index: i + 1, Total: len(sts), Round: round + 1, Rounds: rounds})
+			if err := r.sample(ctx, st, k); err != nil {
+				return err
 			}
-			j := job{Name: specs[i].Name, N: ns[i], TargetNs: int64(r.target(&specs[i])), Samples: k, CPU: res[i].CPU, Verify: r.Verify}
-			rep, err := r.runWorker(ctx, j)
-			workers[i]++
-			if err != nil {
-				if ctx.Err() != nil {
-					interrupted = ctx.Err()
-					res[i].Error = "interrupted"
-					done[i] = true
-					break rounds
-				}
-				res[i].Error = err.Error()
-				done[i] = true
-				continue
-			}
-			for _, w := range rep.Warnings {
-				res[i].AddWarning(w)
-			}
-			for _, s := range rep.Samples {
-				v, err := value(res[i].Unit, s)
-				if err != nil {
-					rep.Error = err.Error()
-					break
-				}
-				res[i].Samples = append(res[i].Samples, v)
-				iters[i] = append(iters[i], int64(s.N))
-				for m, mv := range s.Metrics {
-					if m == res[i].Unit {
-						continue // it is the sample itself
-					}
-					if metrics[i] == nil {
-						metrics[i] = make(map[string][]float64)
-					}
-					metrics[i][m] = append(metrics[i][m], mv)
-				}
-			}
-			switch {
-			case rep.Skipped != "":
-				res[i].Skipped = rep.Skipped
-				res[i].Samples, iters[i], metrics[i] = nil, nil, nil
-				done[i] = true
-			case rep.Error != "":
-				res[i].Error = rep.Error
-				done[i] = true
-			}
-			if ns[i] == 0 {
-				ns[i] = rep.N
+			if st.done || len(st.res.Samples) >= count {
+				r.finished(sts, i, false)
 			}
 		}
 	}
-	for i := range res {
-		res[i].Iterations = iters[i]
-		res[i].Workers = workers[i]
-		if len(res[i].Samples) > 0 {
-			res[i].Summarize()
+	return nil
+}
+
+// sample runs one worker for k samples of st and adds what it reports. It
+// returns an error only when ctx ended the worker.
+func (r *Runner) sample(ctx context.Context, st *state, k int) error {
+	res := &st.res
+	j := r.job(st, int64(r.target(st.spec)), k)
+	j.N = st.n
+	rep, err := r.runWorker(ctx, j)
+	st.workers++
+	if err != nil {
+		st.done = true
+		if ctx.Err() != nil {
+			res.Error = "interrupted"
+			return ctx.Err()
 		}
-		for m, vs := range metrics[i] {
-			if res[i].Metrics == nil {
-				res[i].Metrics = make(map[string]float64)
+		res.Error = err.Error()
+		return nil
+	}
+	for _, w := range rep.Warnings {
+		res.AddWarning(w)
+	}
+	for _, s := range rep.Samples {
+		v, err := value(res.Unit, s)
+		if err != nil {
+			rep.Error = err.Error()
+			break
+		}
+		res.Samples = append(res.Samples, v)
+		st.iters = append(st.iters, int64(s.N))
+		for m, mv := range s.Metrics {
+			if m == res.Unit {
+				continue // it is the sample itself
 			}
-			res[i].Metrics[m] = median(vs)
-		}
-		if interrupted != nil && res[i].Error == "" && res[i].Skipped == "" && len(res[i].Samples) < count {
-			res[i].Error = fmt.Sprintf("interrupted after %d of %d samples", len(res[i].Samples), count)
+			if st.metrics == nil {
+				st.metrics = make(map[string][]float64)
+			}
+			st.metrics[m] = append(st.metrics[m], mv)
 		}
 	}
-	return res, interrupted
+	switch {
+	case rep.Skipped != "":
+		res.Skipped = rep.Skipped
+		res.Samples, st.iters, st.metrics = nil, nil, nil
+		st.done = true
+	case rep.Error != "":
+		res.Error = rep.Error
+		st.done = true
+	}
+	if st.n == 0 {
+		st.n = rep.N
+	}
+	return nil
+}
+
+// summarize turns st into its result: the summary of its samples and
+// metrics, and an error for a benchmark an interrupt left short.
+func (r *Runner) summarize(st *state, interrupted bool) results.Result {
+	res := st.res
+	res.Warnings = slices.Clone(res.Warnings) // a copy of a run in progress shares none
+	res.Iterations = st.iters
+	res.Workers = st.workers
+	if len(res.Samples) > 0 {
+		res.Summarize()
+	}
+	res.Metrics, res.MetricStats = nil, nil // a copy of a run in progress shares none
+	for m, vs := range st.metrics {
+		res.SetMetric(m, vs) // the median in Metrics, every sample in MetricStats
+	}
+	if count := r.count(); interrupted && res.Error == "" && res.Skipped == "" && len(res.Samples) < count {
+		res.Error = fmt.Sprintf("interrupted after %d of %d samples", len(res.Samples), count)
+	}
+	return res
+}
+
+// job is a worker's job for k samples of st, each about targetNs long.
+func (r *Runner) job(st *state, targetNs int64, k int) job {
+	j := job{Name: st.spec.Name, TargetNs: targetNs, Samples: k, CPU: st.res.CPU, Verify: r.Verify}
+	if r.Transport.Name != "" {
+		tr := r.Transport
+		tr.Token = nil // read from its file in the worker
+		j.Transport = &tr
+	}
+	return j
+}
+
+// transportKind is the run's transport.
+func (r *Runner) transportKind() name.Transport {
+	if r.Transport.Name == "" {
+		return name.Loopback
+	}
+	return r.Transport.Name
+}
+
+// specTransport is the transport s is declared for (transport= in its
+// name), if any.
+func specTransport(s *Spec) (name.Transport, bool) {
+	n := name.Parse(s.Name)
+	if !n.Has("transport") {
+		return "", false
+	}
+	return n.Transport(), true
+}
+
+// tempPrefix starts the name of every run's temporary directory:
+// zbench-run-ID-RANDOM, where ID names the process that made it (PID and
+// start time), so that a later run removes the directory of a run that was
+// killed outright, and never one whose maker still runs.
+const tempPrefix = "zbench-run-"
+
+// makeTempDir makes this run's temporary directory, after removing those
+// of runs that were killed before they could.
+func (r *Runner) makeTempDir() (string, error) {
+	root := r.TempDir
+	if root == "" {
+		root = os.TempDir()
+	}
+	sweepTempDirs(root)
+	id, err := sys.ProcessID(os.Getpid())
+	if err != nil {
+		id = strconv.Itoa(os.Getpid())
+	}
+	dir, err := os.MkdirTemp(root, tempPrefix+id+"-")
+	if err != nil {
+		return "", fmt.Errorf("the run's temporary directory: %w", err)
+	}
+	return dir, nil
+}
+
+// sweepTempDirs removes run directories under root whose maker is gone.
+func sweepTempDirs(root string) {
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), tempPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		id, _, ok := strings.Cut(rest, "-")
+		if !ok {
+			continue
+		}
+		if gone, ok := sys.ProcessGone(id); ok && gone {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+}
+
+// progress reports p, with the count of workers started and planned.
+func (r *Runner) progress(sts []*state, p Progress) {
+	if r.Progress == nil {
+		return
+	}
+	count := r.count()
+	for _, st := range sts {
+		p.Started += st.workers
+		p.Planned += st.workers
+		if !st.done {
+			per := r.perWorker(st.spec)
+			p.Planned += (max(0, count-len(st.res.Samples)) + per - 1) / per
+		}
+	}
+	r.Progress(p)
+}
+
+// finished reports that sts[i] is done, with its result so far.
+func (r *Runner) finished(sts []*state, i int, interrupted bool) {
+	if r.Progress == nil {
+		return
+	}
+	res := r.summarize(sts[i], interrupted)
+	r.progress(sts, Progress{Name: sts[i].spec.Name, Index: i + 1, Total: len(sts), Finished: true, Result: &res})
 }
 
 // value converts one timed run into the unit of the result. A benchmark
@@ -332,6 +528,10 @@ func (r *Runner) runWorker(ctx context.Context, j job) (*report, error) {
 	// GC off from the first instruction; no asynchronous preemption signals
 	// (SIGURG every 10 ms at a long-running goroutine) landing in a sample.
 	cmd.Env = append(append(os.Environ(), "GOGC=off", "GODEBUG=asyncpreemptoff=1"), r.Env...)
+	if r.tmp != "" {
+		// Files a worker or its helpers make go into the run's directory.
+		cmd.Env = append(cmd.Env, "TMPDIR="+r.tmp)
+	}
 	// A process group of its own, so that the worker and anything it forks
 	// can be killed together; and killed outright if the parent dies.
 	cmd.SysProcAttr = procAttr(true)
@@ -436,14 +636,4 @@ func (h *headBuffer) excerpt() string {
 		return ""
 	}
 	return ": " + strings.Join(keep, " | ")
-}
-
-func median(vs []float64) float64 {
-	s := append([]float64(nil), vs...)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

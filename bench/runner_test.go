@@ -5,12 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/name"
+	"zbench/peer"
 )
 
 // The test binary doubles as the worker: the runner re-executes it with
@@ -122,6 +128,29 @@ func testSpecs() []Spec {
 			}
 			return nil
 		}},
+		{Name: "test/net/transport=loopback", Run: reportTransport},
+		{Name: "test/net/transport=veth", Run: reportTransport},
+		{Name: "test/tempfile", Run: func(b *B) error {
+			f, err := os.CreateTemp("", "leftover-*")
+			if err != nil {
+				return err
+			}
+			f.Close()
+			b.Warn("file %s in %s", f.Name(), b.TempDir())
+			for b.Loop() {
+				sink++
+			}
+			return nil
+		}},
+		{Name: "test/tempfile-hang", Run: func(b *B) error {
+			f, err := os.CreateTemp("", "leftover-*")
+			if err != nil {
+				return err
+			}
+			b.StartTimer()
+			time.Sleep(time.Hour) // killed with the file still there
+			return f.Close()
+		}},
 		{Name: "test/panic", Run: func(b *B) error { panic("boom") }},
 		{Name: "test/crash", Run: func(b *B) error {
 			done := make(chan bool)
@@ -144,6 +173,16 @@ func testSpecs() []Spec {
 			return fmt.Errorf("%w: needs a flux capacitor", ErrNotSupported)
 		}}, Run: func(b *B) error { panic("must not run") }},
 	}
+}
+
+// reportTransport says, in a warning, the transport the worker was given.
+func reportTransport(b *B) error {
+	tr := b.Transport()
+	b.Warn("transport %s %s %s %s", tr.Name, tr.ServerAddr, tr.ClientNetns, tr.ServerNetns)
+	for b.Loop() {
+		sink++
+	}
+	return nil
 }
 
 func pick(names ...string) []Spec {
@@ -325,8 +364,19 @@ func TestRunnerFailures(t *testing.T) {
 
 func TestRunnerInterleaves(t *testing.T) {
 	r := testRunner()
-	var order []string
+	var order, finished []string
+	started := 0
 	r.Progress = func(p Progress) {
+		if p.Finished {
+			finished = append(finished, fmt.Sprintf("%s:%d/%d:%s%s", p.Name, p.Started, p.Planned, p.Result.Skipped, p.Result.Error))
+			return
+		}
+		if p.Started != started || p.Planned != 6 {
+			t.Errorf("%s round %d: %d of %d workers started; want %d of 6", p.Name, p.Round, p.Started, p.Planned, started)
+		}
+		if !p.WarmUp {
+			started++
+		}
 		if p.WarmUp {
 			order = append(order, "warm-up:"+p.Name)
 			return
@@ -339,8 +389,14 @@ func TestRunnerInterleaves(t *testing.T) {
 	// One discarded warm-up worker of the first benchmark that can run,
 	// then round after round across the benchmarks.
 	want := []string{"warm-up:test/ok", "1:test/ok", "1:test/bytes", "2:test/ok", "2:test/bytes", "3:test/ok", "3:test/bytes"}
-	if !equal(order, want) {
+	if !slices.Equal(order, want) {
 		t.Errorf("order %q, want %q", order, want)
+	}
+	// Each benchmark is reported done once: the skipped one before any
+	// worker, the others after their last sample.
+	wantDone := []string{"test/prereq:0/6:needs a flux capacitor", "test/ok:5/6:", "test/bytes:6/6:"}
+	if !slices.Equal(finished, wantDone) {
+		t.Errorf("finished %q, want %q", finished, wantDone)
 	}
 }
 
@@ -374,5 +430,83 @@ func TestRunnerInterrupt(t *testing.T) {
 	}
 	if res[1].Error != "interrupted" {
 		t.Errorf("test/hang: error %q, want interrupted", res[1].Error)
+	}
+}
+
+// The run's transport reaches every worker through its job; a benchmark
+// declared for another transport is skipped with the flag that runs it.
+func TestRunnerTransport(t *testing.T) {
+	r := testRunner()
+	r.Count, r.WarmUp = 1, -1
+	res, _ := r.Run(context.Background(), pick("test/net/transport=loopback", "test/net/transport=veth"))
+	if res[0].Error != "" || !slices.Contains(res[0].Warnings, "transport loopback 127.0.0.1  ") {
+		t.Errorf("loopback: error %q, warnings %q: want the loopback transport in the worker", res[0].Error, res[0].Warnings)
+	}
+	if !strings.Contains(res[1].Skipped, "--transport veth") || len(res[1].Samples) != 0 {
+		t.Errorf("veth on a loopback run: skipped %q; want a skip naming --transport veth", res[1].Skipped)
+	}
+	r.Transport = peer.Transport{Name: name.Veth, ServerAddr: netip.MustParseAddr("198.18.0.2"), ClientNetns: "/run/netns/c", ServerNetns: "/run/netns/s"}
+	res, _ = r.Run(context.Background(), pick("test/net/transport=loopback", "test/net/transport=veth"))
+	if res[1].Error != "" || !slices.Contains(res[1].Warnings, "transport veth 198.18.0.2 /run/netns/c /run/netns/s") {
+		t.Errorf("veth: error %q, warnings %q: want the run's veth transport in the worker", res[1].Error, res[1].Warnings)
+	}
+	if !strings.Contains(res[0].Skipped, "--transport loopback") {
+		t.Errorf("loopback on a veth run: skipped %q", res[0].Skipped)
+	}
+}
+
+// Workers make their temporary files in the run's own directory, which goes
+// with the run however it ends: a normal end, a worker killed at its time
+// limit, an interrupt. A directory of a run whose maker is gone is removed
+// by the next run; one whose maker runs is not.
+func TestRunnerTempDir(t *testing.T) {
+	root := t.TempDir()
+	self, err := sys.ProcessID(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(root, tempPrefix+strconv.Itoa(os.Getpid())+".1-abc") // this PID, another start
+	live := filepath.Join(root, tempPrefix+self+"-def")
+	for _, d := range []string{stale, live} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := testRunner()
+	r.TempDir, r.Count, r.WarmUp, r.WorkerTimeout = root, 1, -1, 2*time.Second
+	res, _ := r.Run(context.Background(), pick("test/tempfile", "test/tempfile-hang"))
+	if len(res[0].Warnings) == 0 || !strings.HasPrefix(res[0].Warnings[0], "file ") {
+		t.Fatalf("tempfile: error %q, warnings %q", res[0].Error, res[0].Warnings)
+	}
+	var file, dir string
+	if _, err := fmt.Sscanf(res[0].Warnings[0], "file %s in %s", &file, &dir); err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(file) != dir || filepath.Dir(dir) != root || !strings.HasPrefix(filepath.Base(dir), tempPrefix+self+"-") {
+		t.Errorf("the worker's file %s, its TempDir %s: want both in a run directory under %s", file, dir, root)
+	}
+	if !strings.Contains(res[1].Error, "time limit") {
+		t.Errorf("tempfile-hang: error %q, want the time limit", res[1].Error)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the directory of a run that is gone is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the directory of a run that still runs was removed: %v", err)
+	}
+	os.Remove(live)
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Errorf("left behind after the run: %v", left)
+	}
+
+	// Interrupted while the worker holds its file.
+	ctx, cancel := context.WithCancel(context.Background())
+	r.WorkerTimeout = time.Minute
+	r.Progress = func(Progress) { time.AfterFunc(500*time.Millisecond, cancel) }
+	if _, err := r.Run(ctx, pick("test/tempfile-hang")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Errorf("left behind after an interrupt: %v", left)
 	}
 }

@@ -26,7 +26,7 @@ var ErrNotSupported = sys.ErrNotSupported
 // exits and never decides iteration counts.
 type Spec struct {
 	// Name is the full path: family, operation, key=value parameters, e.g.
-	// "lat/syscall/null/path=inline" (DESIGN.md §3).
+	// "lat/syscall/null/path=inline" (docs/design.md §3).
 	Name string
 	// Doc says exactly what one op is.
 	Doc string

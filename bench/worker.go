@@ -7,10 +7,12 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/peer"
 )
 
 // WorkerCommand is the hidden sub-command that makes zbench a worker.
@@ -32,6 +34,9 @@ type job struct {
 	CPU int `json:"cpu"`
 	// Verify asks the benchmark to check every byte it moves.
 	Verify bool `json:"verify,omitempty"`
+	// Transport is where network benchmarks' other ends live (nil:
+	// loopback), without its token, which the worker reads from its file.
+	Transport *peer.Transport `json:"transport,omitempty"`
 }
 
 // report is what one worker sends back.
@@ -98,6 +103,17 @@ func work(spec *Spec, j job) report {
 	b.allowed, _ = sys.AllowedCPUs()
 	b.cpu, b.placed = j.CPU, true
 	b.verify = j.Verify
+	var tr peer.Transport
+	if j.Transport != nil {
+		tr = *j.Transport
+	}
+	tr, err := tr.Load()
+	if err != nil {
+		rep.Error = fmt.Sprintf("transport: %v", err)
+		return rep
+	}
+	b.transport = tr
+	peer.Use(tr) // for benchmarks that still ask peer.Lookup
 	if j.CPU >= 0 {
 		if err := sys.PinThread(j.CPU); err != nil {
 			rep.Error = fmt.Sprintf("pin to CPU %d: %v", j.CPU, err)
@@ -135,7 +151,7 @@ func work(spec *Spec, j job) report {
 		}
 		rep.Samples = append(rep.Samples, sample{N: n, Ns: int64(b.elapsed), Bytes: b.bytes, Metrics: b.metrics})
 		for _, w := range b.warnings {
-			if !contains(rep.Warnings, w) {
+			if !slices.Contains(rep.Warnings, w) {
 				rep.Warnings = append(rep.Warnings, w)
 			}
 		}
@@ -182,13 +198,4 @@ func stackTop(stack []byte) string {
 		}
 	}
 	return strings.Join(lines[:min(len(lines), 8)], "\n")
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -17,6 +17,13 @@ func TestMem(t *testing.T) {
 	if got := sumWords(src); got != want {
 		t.Errorf("sumWords = %#x, want %#x", got, want)
 	}
+	var want16 uint32
+	for i := 0; i < len(src); i += 16 {
+		want16 += uint32(src[i]) | uint32(src[i+1])<<8 | uint32(src[i+2])<<16 | uint32(src[i+3])<<24
+	}
+	if got := sumStride16(src); got != want16 {
+		t.Errorf("sumStride16 = %#x, want %#x", got, want16)
+	}
 	fillWords(dst, 0x0102030405060708)
 	for i := 0; i < len(dst); i += 8 {
 		if dst[i] != 8 || dst[i+7] != 1 {

@@ -38,6 +38,19 @@ type streamState struct {
 }
 
 func newStreamState(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
+	st, err := openStream(name, kind, chunk, transport, sinkCPU, verify)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.warmUp(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// openStream starts the sink, connects, and maps the sender's buffer.
+func openStream(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
 	l := stream.Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk}
 	if transport != "" {
 		tr, err := peer.Lookup(transport)
@@ -55,17 +68,24 @@ func newStreamState(name, kind string, chunk int, transport string, sinkCPU int,
 		s.Close()
 		return nil, err
 	}
-	warm := stream.WarmBytes(chunk)
-	if err := s.Expect(stream.Job{Bytes: warm, Verify: verify, Pattern: st.pat}); err == nil {
-		if err = st.send(warm / int64(chunk)); err == nil {
-			_, err = s.Report()
-		}
-	}
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("warm-up: %w", err)
-	}
 	return st, nil
+}
+
+// warmUp streams the first stream.WarmBytes of the connection, untimed,
+// as a phase of its own: the sink reads and, with --verify, checks them,
+// so a failed warm-up, a mismatch included, fails the benchmark.
+func (st *streamState) warmUp() error {
+	warm := stream.WarmBytes(st.chunk)
+	if err := st.s.Expect(stream.Job{Bytes: warm, Verify: st.verify, Pattern: st.pat}); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	if err := st.send(warm / int64(st.chunk)); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := st.s.Report(); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	return nil
 }
 
 // send writes n chunks. With --verify the buffer is refilled with the

@@ -149,11 +149,10 @@ func runRing(b *bench.B, r ring) (err error) {
 // holds no preemption point either. An interrupted call is retried; a read
 // of 0 bytes means a member has gone.
 func laps(n, out, in int, tok *[1]byte, ws []uint64) (uint64, error) {
-	p := uintptr(unsafe.Pointer(&tok[0]))
 	var sum uint64
 	for range n {
 		for {
-			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), p, 1)
+			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(&tok[0])), 1)
 			if e == syscall.EINTR {
 				continue
 			}
@@ -163,7 +162,7 @@ func laps(n, out, in int, tok *[1]byte, ws []uint64) (uint64, error) {
 			break
 		}
 		for {
-			r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), p, 1)
+			r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(&tok[0])), 1)
 			if e == syscall.EINTR {
 				continue
 			}
@@ -181,10 +180,9 @@ func laps(n, out, in int, tok *[1]byte, ws []uint64) (uint64, error) {
 // the working set, pass the token on (out), until the ring is closed.
 func relay(in, out int, ws []uint64) (uint64, error) {
 	tok := newToken()
-	p := uintptr(unsafe.Pointer(&tok[0]))
 	var sum uint64
 	for {
-		r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), p, 1)
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(&tok[0])), 1)
 		if e == syscall.EINTR {
 			continue
 		}
@@ -196,7 +194,7 @@ func relay(in, out int, ws []uint64) (uint64, error) {
 		}
 		sum += sumWords(ws)
 		for {
-			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), p, 1)
+			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(&tok[0])), 1)
 			if e == syscall.EINTR {
 				continue
 			}
@@ -283,12 +281,11 @@ func newWorkingSet(size int) []uint64 {
 	return ws
 }
 
-// newToken returns the one-byte buffer the token passes through, on the
-// heap: its address goes to the kernel as a number, and the heap, unlike a
-// goroutine's stack, never moves.
-//
-//go:noinline
-func newToken() *[1]byte { return new([1]byte) }
+// newToken returns the one-byte buffer the token passes through. Its
+// address is converted in each system call's argument list (rule 4 of
+// package unsafe), never kept as an integer; it is heap memory all the same
+// (sys.HeapNew), as a buffer shared by the ring's loops should be.
+func newToken() *[1]byte { return sys.HeapNew[[1]byte]() }
 
 // pinSelf pins the calling (locked) thread to cpu and returns how to give it
 // its previous mask back.

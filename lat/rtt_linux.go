@@ -73,13 +73,11 @@ func (c *conn) finish() error {
 
 func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B) error {
 	return func(b *bench.B) error {
-		var tr peer.Transport
-		var err error
+		var tr peer.Transport // none: pipes and AF_UNIX
 		if transport != "" {
-			if tr, err = peer.Lookup(transport); err != nil {
-				return err
-			}
+			tr = b.Transport()
 		}
+		var err error
 		helperCPU := -1
 		if tr.Name != peer.Remote { // a remote server places its own helper
 			if helperCPU, err = helperPlacement(b, cpu); err != nil {
@@ -361,11 +359,13 @@ func connectLoop(b *bench.B, c *conn, tr peer.Transport) (err error) {
 		}
 	}()
 	sa := sockaddr(c.server)
-	var raw unix.RawSockaddrInet4
+	// The address is kept as an integer for the loop: heap memory (see
+	// sys.HeapBytes).
+	raw := sys.HeapNew[unix.RawSockaddrInet4]()
 	raw.Family = unix.AF_INET
 	binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&raw.Port))[:], uint16(sa.Port))
 	raw.Addr = sa.Addr
-	p, l := uintptr(unsafe.Pointer(&raw)), uintptr(unix.SizeofSockaddrInet4)
+	p, l := uintptr(unsafe.Pointer(raw)), uintptr(unix.SizeofSockaddrInet4)
 	lats := make([]int64, min(b.N, maxRecorded))
 	clear(lats)
 	one := func() error {
@@ -396,6 +396,7 @@ func connectLoop(b *bench.B, c *conn, tr peer.Transport) (err error) {
 		}
 	}
 	b.StopTimer()
+	runtime.KeepAlive(raw)
 	reportPercentiles(b, lats)
 	return nil
 }

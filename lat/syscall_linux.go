@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"unsafe"
 
@@ -58,7 +59,7 @@ func oneByte(b *bench.B, path string, mode int, nr uintptr) error {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
 	defer unix.Close(fd)
-	var buf [1]byte
+	buf := sys.HeapBytes(1) // its address is kept as an integer: see sys.HeapBytes
 	p := uintptr(unsafe.Pointer(&buf[0]))
 	b.StartTimer()
 	for range b.N {
@@ -67,32 +68,36 @@ func oneByte(b *bench.B, path string, mode int, nr uintptr) error {
 		}
 	}
 	b.StopTimer()
+	runtime.KeepAlive(buf)
 	return nil
 }
 
 // tempFile makes the regular file stat and openclose work on, in the page
-// cache, and returns its path as a NUL-terminated byte slice.
-func tempFile() (path []byte, cleanup func(), err error) {
+// cache, and returns its path.
+func tempFile() (name string, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "zbench-lat-")
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	name := filepath.Join(dir, "f")
+	name = filepath.Join(dir, "f")
 	if err := os.WriteFile(name, []byte("zbench\n"), 0o600); err != nil {
 		os.RemoveAll(dir)
-		return nil, nil, err
+		return "", nil, err
 	}
-	return append([]byte(name), 0), func() { os.RemoveAll(dir) }, nil
+	return name, func() { os.RemoveAll(dir) }, nil
 }
 
 func runStat(b *bench.B) error {
-	path, cleanup, err := tempFile()
+	name, cleanup, err := tempFile()
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	var st unix.Stat_t
-	p, s := uintptr(unsafe.Pointer(&path[0])), uintptr(unsafe.Pointer(&st))
+	// Both addresses are kept as integers: heap memory (see sys.HeapBytes).
+	path := sys.HeapBytes(len(name) + 1) // NUL-terminated
+	copy(path, name)
+	st := sys.HeapNew[unix.Stat_t]()
+	p, s := uintptr(unsafe.Pointer(&path[0])), uintptr(unsafe.Pointer(st))
 	at := atFDCWD()
 	b.StartTimer()
 	for range b.N {
@@ -101,6 +106,8 @@ func runStat(b *bench.B) error {
 		}
 	}
 	b.StopTimer()
+	runtime.KeepAlive(path)
+	runtime.KeepAlive(st)
 	return nil
 }
 
@@ -111,11 +118,13 @@ func atFDCWD() uintptr {
 }
 
 func runOpenClose(b *bench.B) error {
-	path, cleanup, err := tempFile()
+	name, cleanup, err := tempFile()
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	path := sys.HeapBytes(len(name) + 1) // NUL-terminated; see sys.HeapBytes
+	copy(path, name)
 	p := uintptr(unsafe.Pointer(&path[0]))
 	at, flags := atFDCWD(), uintptr(unix.O_RDONLY|unix.O_CLOEXEC)
 	b.StartTimer()
@@ -129,6 +138,7 @@ func runOpenClose(b *bench.B) error {
 		}
 	}
 	b.StopTimer()
+	runtime.KeepAlive(path)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package lat
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -9,9 +10,9 @@ import (
 )
 
 // measure runs spec in this process at n iterations, best of three, and
-// returns ns/op. Smoke tests assert only what holds on any machine: values
-// in a plausible range and orderings with wide margins.
-func measure(t *testing.T, name string, n int) float64 {
+// returns ns/op. It asserts only what holds on any machine, loaded or not:
+// the benchmark ran, timed something, and the result is finite and positive.
+func measure(t testing.TB, name string, n int) float64 {
 	t.Helper()
 	for _, s := range Specs() {
 		if s.Name != name {
@@ -37,51 +38,35 @@ func measure(t *testing.T, name string, n int) float64 {
 			}
 			best = min(best, b.Elapsed())
 		}
-		return float64(best.Nanoseconds()) / float64(n)
+		ns := float64(best.Nanoseconds()) / float64(n)
+		if math.IsNaN(ns) || math.IsInf(ns, 0) || ns <= 0 {
+			t.Fatalf("%s = %v ns/op: not a time", name, ns)
+		}
+		return ns
 	}
 	t.Fatalf("no benchmark %s", name)
 	return 0
 }
 
+// Every system-call benchmark runs its N calls, each checked (a failing
+// call is an error), and times them. How long they take is the
+// benchmark's answer, not the test's: no bound on it holds on every machine.
 func TestSmoke(t *testing.T) {
 	for _, s := range syscallSpecs() {
 		t.Run(s.Name, func(t *testing.T) {
-			ns := measure(t, s.Name, 2000)
-			lo, hi := 10.0, 10000.0 // a system call: 10 ns to 10 µs
-			switch s.Name {
-			case "lat/syscall/vdso":
-				lo = 1 // no kernel entry: a few ns
-			case "lat/syscall/openclose", "lat/syscall/batch/size=1":
-				hi = 100000
-			}
-			if ns < lo || ns > hi {
-				t.Errorf("%s = %.1f ns/op, want between %v and %v", s.Name, ns, lo, hi)
-			}
+			measure(t, s.Name, 2000)
 		})
 	}
 }
 
-func TestOrderings(t *testing.T) {
-	const n = 20000
-	inline := measure(t, "lat/syscall/null/path=inline", n)
-	call := measure(t, "lat/syscall/null", n)
-	raw := measure(t, "lat/syscall/null/path=raw", n)
-	vdso := measure(t, "lat/syscall/vdso", n)
-	// Margins wide enough never to flake on a noisy host: the orderings
-	// below differ by tens of percent or more where they hold at all.
-	if inline > 2*raw {
-		t.Errorf("inline %.1f ns > 2 × raw %.1f ns: the bare instruction cannot cost twice Go's wrapper", inline, raw)
-	}
-	if inline > 2*call {
-		t.Errorf("inline %.1f ns > 2 × call %.1f ns", inline, call)
-	}
-	if vdso > call {
-		t.Errorf("vdso %.1f ns > null syscall %.1f ns: a clock read through the vDSO should not enter the kernel", vdso, call)
-	}
-	b1 := measure(t, "lat/syscall/batch/size=1", n)
-	b64 := measure(t, "lat/syscall/batch/size=64", n)
-	if b64 > b1 {
-		t.Errorf("64 NOPs per enter cost %.1f ns each, more than 1 per enter (%.1f ns)", b64, b1)
+// BenchmarkSyscall is where speed is looked at: `go test -bench Syscall
+// ./lat` gives each system-call benchmark's timed ns/op, for comparing the
+// paths (inline, call, raw, go) on a quiet machine.
+func BenchmarkSyscall(b *testing.B) {
+	for _, s := range syscallSpecs() {
+		b.Run(s.Name, func(b *testing.B) {
+			b.ReportMetric(measure(b, s.Name, max(b.N, 1000)), "timed-ns/op")
+		})
 	}
 }
 

@@ -160,13 +160,7 @@ const (
 var Placements = []Placement{Same, Spread, Free}
 
 // ParsePlacement reads a cpu= value.
-func ParsePlacement(s string) (Placement, error) {
-	p := Placement(s)
-	if !slices.Contains(Placements, p) {
-		return "", fmt.Errorf("bad placement %q: want same, spread or free", s)
-	}
-	return p, nil
-}
+func ParsePlacement(s string) (Placement, error) { return oneOf("placement", s, Placements) }
 
 // Transport is where a network benchmark's other end runs (transport=).
 type Transport string
@@ -181,10 +175,16 @@ const (
 var Transports = []Transport{Loopback, Veth, Peer}
 
 // ParseTransport reads a --transport or transport= value.
-func ParseTransport(s string) (Transport, error) {
-	t := Transport(s)
-	if !slices.Contains(Transports, t) {
-		return "", fmt.Errorf("bad transport %q: want loopback, veth or peer", s)
+func ParseTransport(s string) (Transport, error) { return oneOf("transport", s, Transports) }
+
+// oneOf reads s as one of the values of an enumerated parameter.
+func oneOf[T ~string](what, s string, all []T) (T, error) {
+	if v := T(s); slices.Contains(all, v) {
+		return v, nil
 	}
-	return t, nil
+	want := make([]string, len(all))
+	for i, v := range all {
+		want[i] = string(v)
+	}
+	return "", fmt.Errorf("bad %s %q: want one of %s", what, s, strings.Join(want, ", "))
 }

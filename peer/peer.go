@@ -1,14 +1,16 @@
 // Package peer provides the other end of zbench's network benchmarks, a part
 // of the measure stage: where the client and the server of a round trip or a
-// stream live. Transports are "loopback" (both ends in this network
-// namespace, 127.0.0.1), "veth" (two network namespaces joined by a veth
-// link, made for the run by the command and removed on every exit path), and
-// later "peer" (a remote `zbench serve` over a real NIC).
+// stream live. Transports are loopback (both ends in this network namespace,
+// 127.0.0.1), veth (two network namespaces joined by a veth link, made for
+// the run and removed on every exit path), and peer (a remote `zbench serve`
+// over a real NIC).
 //
-// The command sets a transport up in the parent and hands it to workers
-// through the environment (Env); a worker's measuring thread and its helper
-// processes enter the namespaces they need with Enter, one OS thread at a
-// time, so nothing else in the process moves.
+// The command opens a Link for the run's transport (Open), which sets it up
+// and tears it down (Close); the harness hands its Transport to every worker
+// in the worker's job, and a benchmark reads it with bench.B.Transport. A
+// worker's measuring thread and its helper processes enter the namespaces
+// they need with Enter, one OS thread at a time, so nothing else in the
+// process moves.
 package peer
 
 import (
@@ -17,14 +19,16 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
+	"sync"
 
 	"zbench/internal/host"
-	"zbench/internal/sys"
+	"zbench/name"
 )
 
-// Transport names.
+// Transport names, as benchmark names and --transport spell them: the
+// values of name.Transport, untyped so that they compare with either a
+// string or a name.Transport.
 const (
 	Loopback = "loopback"
 	Veth     = "veth"
@@ -32,40 +36,67 @@ const (
 	Remote = "peer"
 )
 
-// Transports are the local transports a benchmark can be declared for.
-var Transports = []string{Loopback, Veth}
-
-// AllTransports adds the remote one, for benchmarks that can run against
-// `zbench serve`.
+// AllTransports is every transport a network benchmark can be declared for.
 var AllTransports = []string{Loopback, Veth, Remote}
 
-// Transport says where the two ends of a network benchmark live.
+// Transport says where the two ends of a network benchmark live. It travels
+// from the command to each worker in the worker's job, as JSON; the token
+// does not (a job is a command-line argument, which any local user can
+// read): the worker reads it from TokenFile (Load).
 type Transport struct {
-	Name string
+	Name name.Transport `json:"name"`
 	// ServerAddr is the address the server end listens on and the client
 	// connects to.
-	ServerAddr netip.Addr
+	ServerAddr netip.Addr `json:"server_addr,omitzero"`
 	// ClientNetns and ServerNetns are the network namespaces (paths of
 	// nsfs files) of the two ends; "" means the current one.
-	ClientNetns, ServerNetns string
+	ClientNetns string `json:"client_netns,omitempty"`
+	ServerNetns string `json:"server_netns,omitempty"`
 	// Server is the control address of the remote `zbench serve`, and
-	// Token the shared secret it may require (Remote only).
-	Server string
-	Token  []byte
+	// Token the shared secret it may require, read from TokenFile (Remote
+	// only).
+	Server    string `json:"server,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+	Token     []byte `json:"-"`
 }
 
-// envVeth carries a veth set-up from the command to its workers:
-// "CLIENT_NETNS,SERVER_NETNS,SERVER_ADDR". envPeer and envPeerToken carry
-// the remote server's HOST:PORT and the path of the token file.
-const (
-	envVeth      = "ZBENCH_VETH"
-	envPeer      = "ZBENCH_PEER"
-	envPeerToken = "ZBENCH_PEER_TOKEN_FILE"
-)
+// LoopbackTransport is the loopback transport: both ends here, 127.0.0.1.
+func LoopbackTransport() Transport {
+	return Transport{Name: name.Loopback, ServerAddr: netip.AddrFrom4([4]byte{127, 0, 0, 1})}
+}
 
-// RemoteEnv is what workers need to reach the remote server.
-func RemoteEnv(server, tokenFile string) []string {
-	return []string{envPeer + "=" + server, envPeerToken + "=" + tokenFile}
+// Load returns t ready for use in this process: the loopback transport for
+// the zero value, and the token read from TokenFile.
+func (t Transport) Load() (Transport, error) {
+	if t.Name == "" {
+		return LoopbackTransport(), nil
+	}
+	if _, err := name.ParseTransport(string(t.Name)); err != nil {
+		return Transport{}, err
+	}
+	if t.TokenFile != "" && t.Token == nil {
+		tok, err := ReadToken(t.TokenFile)
+		if err != nil {
+			return Transport{}, err
+		}
+		t.Token = tok
+	}
+	return t, nil
+}
+
+// current is the transport this process's worker was given (Use).
+var current struct {
+	sync.Mutex
+	t   Transport
+	set bool
+}
+
+// Use makes t the transport Lookup returns in this process: the harness
+// calls it in a worker before the benchmark runs.
+func Use(t Transport) {
+	current.Lock()
+	current.t, current.set = t, true
+	current.Unlock()
 }
 
 // ReadToken reads a token file: its content less surrounding white space,
@@ -89,30 +120,35 @@ func ReadToken(path string) ([]byte, error) {
 // not set up.
 var ErrNotSetUp = errors.New("transport not set up")
 
-// Lookup returns the transport name as set up for this process.
-func Lookup(name string) (Transport, error) {
-	switch name {
-	case Loopback:
-		return Transport{Name: Loopback, ServerAddr: netip.AddrFrom4([4]byte{127, 0, 0, 1})}, nil
-	case Veth:
-		v := os.Getenv(envVeth)
-		if v == "" {
-			return Transport{}, fmt.Errorf("veth: %w (run it with zbench run --transport veth)", ErrNotSetUp)
-		}
-		return parseVethEnv(v)
-	case Remote:
-		server := os.Getenv(envPeer)
-		if server == "" {
-			return Transport{}, fmt.Errorf("peer: %w (run it with zbench run --transport peer --peer HOST:PORT)", ErrNotSetUp)
-		}
-		tok, err := ReadToken(os.Getenv(envPeerToken))
-		if err != nil {
-			return Transport{}, err
-		}
-		return Transport{Name: Remote, Server: server, Token: tok}, nil
+// Lookup returns the transport kind as set up for this process: the one its
+// worker was given (Use), where its name is kind; loopback always.
+//
+// Deprecated: a benchmark reads its transport with bench.B.Transport.
+func Lookup(kind string) (Transport, error) {
+	current.Lock()
+	t, set := current.t, current.set
+	current.Unlock()
+	if set && string(t.Name) == kind {
+		return t, nil
 	}
-	return Transport{}, fmt.Errorf("unknown transport %q (want %s)", name, strings.Join(AllTransports, ", "))
+	switch kind {
+	case Loopback:
+		return LoopbackTransport(), nil
+	case Veth:
+		if v := os.Getenv(envVeth); v != "" {
+			return parseVethEnv(v)
+		}
+		return Transport{}, fmt.Errorf("veth: %w (run it with zbench run --transport veth)", ErrNotSetUp)
+	case Remote:
+		return Transport{}, fmt.Errorf("peer: %w (run it with zbench run --transport peer --peer HOST:PORT)", ErrNotSetUp)
+	}
+	return Transport{}, fmt.Errorf("unknown transport %q (want %s)", kind, strings.Join(AllTransports, ", "))
 }
+
+// envVeth carried a veth set-up to workers through the environment, before
+// the job carried the transport; VethPair.Env still sets it for tests that
+// have not moved to Runner.Transport.
+const envVeth = "ZBENCH_VETH"
 
 func parseVethEnv(v string) (Transport, error) {
 	parts := strings.Split(v, ",")
@@ -123,21 +159,22 @@ func parseVethEnv(v string) (Transport, error) {
 	if err != nil {
 		return Transport{}, fmt.Errorf("%s: %w", envVeth, err)
 	}
-	return Transport{Name: Veth, ClientNetns: parts[0], ServerNetns: parts[1], ServerAddr: addr}, nil
+	return Transport{Name: name.Veth, ClientNetns: parts[0], ServerNetns: parts[1], ServerAddr: addr}, nil
 }
 
-// stalePID parses "zbench-PID-c" or "zbench-PID-s".
-func stalePID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, "zbench-")
+// staleOwner parses "zbench-ID-c" or "zbench-ID-s", where ID is the
+// sys.ProcessID of the run that made the namespace ("PID.STARTTIME"; older
+// builds wrote the PID alone).
+func staleOwner(ns string) (string, bool) {
+	rest, ok := strings.CutPrefix(ns, "zbench-")
 	if !ok {
-		return 0, false
+		return "", false
 	}
-	num, side, ok := strings.Cut(rest, "-")
-	if !ok || (side != "c" && side != "s") {
-		return 0, false
+	id, side, ok := strings.Cut(rest, "-")
+	if !ok || (side != "c" && side != "s") || id == "" {
+		return "", false
 	}
-	pid, err := strconv.Atoi(num)
-	return pid, err == nil && pid > 0
+	return id, true
 }
 
 // LocalNIC describes the interface holding local in the network namespace
@@ -168,20 +205,11 @@ func LocalNIC(netns string, local netip.Addr) (host.NIC, error) {
 }
 
 // Requires are the prerequisites of a benchmark declared for transport:
-// root and iproute2 for veth, a server set up by the command for peer.
+// root and iproute2 for veth. Whether the run has the transport at all is
+// the harness's to say (bench.Runner.Transport).
 func Requires(transport string) []func() error {
-	switch transport {
-	case Veth:
+	if transport == Veth {
 		return []func() error{VethSupported}
-	case Remote:
-		return []func() error{remoteSetUp}
-	}
-	return nil
-}
-
-func remoteSetUp() error {
-	if _, err := Lookup(Remote); err != nil {
-		return fmt.Errorf("%w: %v", sys.ErrNotSupported, err)
 	}
 	return nil
 }

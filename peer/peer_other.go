@@ -26,6 +26,7 @@ func SetupVeth() (*VethPair, error)              { return nil, errNotLinux }
 func VethSupported() error                       { return errNotLinux }
 func SweepStale()                                {}
 func (v *VethPair) Env() []string                { return nil }
+func (v *VethPair) Transport() Transport         { return Transport{} }
 func (v *VethPair) Names() []string              { return nil }
 func (v *VethPair) Close() error                 { return nil }
 func (v *VethPair) ClientNIC() (host.NIC, error) { return host.NIC{}, errNotLinux }

@@ -9,12 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"zbench/internal/host"
 	"zbench/internal/sys"
+	"zbench/name"
 )
 
 // The veth pair lives in the RFC 2544 benchmarking range, 198.18.0.0/15,
@@ -28,13 +28,16 @@ const netnsDir = "/run/netns"
 
 // VethPair is a pair of network namespaces joined by a veth link, made for
 // one run. Close removes it; the namespaces are named after the process that
-// made them, so a later run can remove a pair whose maker was killed.
+// made them, its PID and its start time (sys.ProcessID), so that a later run
+// can remove a pair whose maker was killed, and never one whose maker runs,
+// even where a new process has reused a dead maker's PID.
 type VethPair struct {
 	client, server string // namespace names
 	closed         bool
 }
 
-// SetupVeth makes the pair: namespaces zbench-PID-c and zbench-PID-s, a veth
+// SetupVeth makes the pair: namespaces zbench-ID-c and zbench-ID-s (ID is
+// PID.STARTTIME), a veth
 // link between them (198.18.0.1 and .2), loopback up in both, and
 // tcp_tw_reuse=1 so that connection benchmarks do not run out of ports on
 // TIME_WAIT. It needs root and iproute2's ip. On any failure it removes what
@@ -44,8 +47,11 @@ func SetupVeth() (*VethPair, error) {
 		return nil, err
 	}
 	SweepStale()
-	pid := strconv.Itoa(os.Getpid())
-	v := &VethPair{client: "zbench-" + pid + "-c", server: "zbench-" + pid + "-s"}
+	id, err := sys.ProcessID(os.Getpid())
+	if err != nil {
+		return nil, fmt.Errorf("veth set-up: naming the namespaces: %w", err)
+	}
+	v := &VethPair{client: "zbench-" + id + "-c", server: "zbench-" + id + "-s"}
 	steps := [][]string{
 		{"netns", "add", v.client},
 		{"netns", "add", v.server},
@@ -83,7 +89,16 @@ func VethSupported() error {
 	return nil
 }
 
-// Env is what workers need to find the pair (see Lookup).
+// Transport is where the ends live: the client in one namespace, the
+// server in the other, across the link.
+func (v *VethPair) Transport() Transport {
+	return Transport{Name: name.Veth, ClientNetns: filepath.Join(netnsDir, v.client),
+		ServerNetns: filepath.Join(netnsDir, v.server), ServerAddr: vethServerAddr.Addr()}
+}
+
+// Env is the pair in the environment form that Lookup still reads.
+//
+// Deprecated: set bench.Runner.Transport to Transport().
 func (v *VethPair) Env() []string {
 	return []string{fmt.Sprintf("%s=%s,%s,%s", envVeth, filepath.Join(netnsDir, v.client),
 		filepath.Join(netnsDir, v.server), vethServerAddr.Addr())}
@@ -116,15 +131,16 @@ func (v *VethPair) Close() error {
 }
 
 // SweepStale deletes zbench namespaces whose maker is no longer running
-// (a run that was killed outright, where no cleanup could run).
+// (a run that was killed outright, where no cleanup could run): no process
+// has its PID, or the one that has it started at another time.
 func SweepStale() {
 	entries, _ := os.ReadDir(netnsDir)
 	for _, e := range entries {
-		pid, ok := stalePID(e.Name())
+		id, ok := staleOwner(e.Name())
 		if !ok {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); os.IsNotExist(err) {
+		if gone, ok := sys.ProcessGone(id); ok && gone {
 			ip("netns", "del", e.Name())
 		}
 	}

@@ -4,9 +4,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter/tw"
 
@@ -21,16 +23,20 @@ type Comparison struct {
 	Rows   []Row
 }
 
-// Row is one benchmark across the runs.
+// Row is one benchmark, or one metric of a benchmark, across the runs.
 type Row struct {
-	Name  string
-	Unit  string // the unit of the first run that measured it
-	Cells []Cell // one per input
+	Name   string
+	Metric string // "" for the benchmark's own unit; else the metric's name, which is also its unit
+	Unit   string // the unit of the first run that measured it
+	Cells  []Cell // one per input
 }
 
 // Cell is one run's result for a row's benchmark.
 type Cell struct {
-	Result *results.Result // nil where the run does not have the benchmark
+	Result *results.Result // nil where the run does not have the benchmark (or the metric)
+	// MedianOnly is set for a metric of a schema-1 record: its median alone,
+	// without samples, so without an interval or a delta.
+	MedianOnly bool
 	// Delta is the change against the first run; nil for the first run and
 	// where there is nothing to compare (see Why).
 	Delta *Delta
@@ -55,21 +61,27 @@ func (c Cell) State() string {
 }
 
 // Compare puts the inputs side by side; the first is the baseline of every
-// delta.
+// delta. Each benchmark's row is followed by a row per metric that any run
+// has for it (sorted by name).
 func Compare(ins []Input) *Comparison {
 	c := &Comparison{Inputs: ins}
 	index := map[string]int{}
+	var bench []Row
 	for i, in := range ins {
 		for k := range in.Run.Results {
 			r := &in.Run.Results[k]
 			j, ok := index[r.Name]
 			if !ok {
-				j = len(c.Rows)
+				j = len(bench)
 				index[r.Name] = j
-				c.Rows = append(c.Rows, Row{Name: r.Name, Cells: make([]Cell, len(ins))})
+				bench = append(bench, Row{Name: r.Name, Cells: make([]Cell, len(ins))})
 			}
-			c.Rows[j].Cells[i].Result = r
+			bench[j].Cells[i].Result = r
 		}
+	}
+	for _, row := range bench {
+		c.Rows = append(c.Rows, row)
+		c.Rows = append(c.Rows, metricRows(row)...)
 	}
 	for j := range c.Rows {
 		row := &c.Rows[j]
@@ -88,12 +100,12 @@ func Compare(ins []Input) *Comparison {
 			}
 		}
 		base := row.Cells[0]
-		if base.State() != "measured" {
+		if base.State() != "measured" || base.MedianOnly {
 			continue
 		}
 		for i := 1; i < len(row.Cells); i++ {
 			cell := &row.Cells[i]
-			if cell.State() != "measured" {
+			if cell.State() != "measured" || cell.MedianOnly {
 				continue
 			}
 			switch r, b := cell.Result, base.Result; {
@@ -111,7 +123,113 @@ func Compare(ins []Input) *Comparison {
 	return c
 }
 
-// grid lays the comparison out for a table.
+// metricRows are the rows of the metrics of a benchmark's row: each
+// metric's samples as a result of its own (results.Result.MetricResult),
+// or, for a schema-1 record, its median alone.
+func metricRows(row Row) []Row {
+	var names []string
+	for _, cell := range row.Cells {
+		if cell.State() != "measured" {
+			continue
+		}
+		for _, k := range cell.Result.MetricNames() {
+			if !slices.Contains(names, k) {
+				names = append(names, k)
+			}
+		}
+	}
+	slices.Sort(names)
+	var rows []Row
+	for _, k := range names {
+		mr := Row{Name: row.Name, Metric: k, Cells: make([]Cell, len(row.Cells))}
+		for i, cell := range row.Cells {
+			if cell.State() != "measured" {
+				continue
+			}
+			r := cell.Result
+			if m, ok := r.MetricResult(k); ok {
+				mr.Cells[i].Result = &m
+			} else if v, ok := r.Metrics[k]; ok {
+				mr.Cells[i].Result = &results.Result{Name: r.Name, Unit: k, Better: results.MetricBetter(k), Median: v, Min: v, Max: v, Samples: []float64{v}}
+				mr.Cells[i].MedianOnly = true
+			}
+		}
+		rows = append(rows, mr)
+	}
+	return rows
+}
+
+// Mark says whether a delta is better or worse in the unit's direction:
+// "better", "worse", or "" where it is not significant or the unit has no
+// direction. A time down 19 % and a rate up 59 % are both better.
+func (d Delta) Mark(better string) string {
+	if !d.Significant || math.IsNaN(d.Pct) || d.Pct == 0 {
+		return ""
+	}
+	switch {
+	case better == results.Lower && d.Pct < 0, better == results.Higher && d.Pct > 0:
+		return "better"
+	case better == results.Lower, better == results.Higher:
+		return "worse"
+	}
+	return ""
+}
+
+// label is the row's first column: the benchmark, or, for a metric row,
+// the metric under its benchmark.
+func (row Row) label() string {
+	if row.Metric != "" {
+		return "  └ " + row.Metric
+	}
+	return row.Name
+}
+
+// cellText is a cell's value as a table shows it, with note references.
+func (c *Comparison) cellText(row Row, i int, ref func(string) string) string {
+	cell := row.Cells[i]
+	r := cell.Result
+	switch cell.State() {
+	case "missing":
+		return "—"
+	case "skipped":
+		return "skipped " + ref("skipped: "+r.Skipped)
+	case "error":
+		return "error " + ref("error: "+r.Error)
+	}
+	if cell.MedianOnly {
+		return FormatValue(r.Median, r.Unit) + " (median only) " + ref("the record keeps only the median of this metric (as schema 1 did): no interval, no comparison")
+	}
+	s := formatCell(r)
+	if r.Unit != row.Unit {
+		s += " " + r.Unit
+	}
+	if results.IsReference(c.Inputs[i].Run) && r.Doc != "" {
+		s += " " + ref(c.Inputs[i].Label+": "+r.Doc)
+	}
+	return s
+}
+
+// deltaText is the change of a cell against the first run, marked better
+// or worse in the row's direction.
+func deltaText(cell Cell, ref func(string) string) string {
+	switch {
+	case cell.Why != "":
+		return "not comparable " + ref(cell.Why)
+	case cell.Delta == nil:
+		return ""
+	}
+	d := cell.Delta.String()
+	if m := cell.Delta.Mark(cell.Result.Better); m != "" {
+		d += " " + m
+	}
+	for _, w := range cell.Delta.Warnings {
+		d += " " + ref(w)
+	}
+	return d
+}
+
+// grid lays the comparison out for a table: one column per run and one
+// per delta.
 func (c *Comparison) grid() grid {
 	g := grid{header: []string{"benchmark", "unit"}, align: []tw.Align{tw.AlignLeft, tw.AlignLeft}}
 	for i, in := range c.Inputs {
@@ -122,51 +240,86 @@ func (c *Comparison) grid() grid {
 			g.align = append(g.align, tw.AlignRight)
 		}
 	}
-	ref := g.note
 	for _, row := range c.Rows {
-		line := []string{row.Name, row.Unit}
-		for i, cell := range row.Cells {
-			r := cell.Result
-			var s string
-			switch cell.State() {
-			case "missing":
-				s = "—"
-			case "skipped":
-				s = "skipped " + ref("skipped: "+r.Skipped)
-			case "error":
-				s = "error " + ref("error: "+r.Error)
-			default:
-				s = formatCell(r)
-				if r.Unit != row.Unit {
-					s += " " + r.Unit
-				}
-				if results.IsReference(c.Inputs[i].Run) && r.Doc != "" {
-					s += " " + ref(c.Inputs[i].Label+": "+r.Doc)
-				}
+		line := []string{row.label(), row.Unit}
+		for i := range row.Cells {
+			line = append(line, c.cellText(row, i, g.note))
+			if i > 0 {
+				line = append(line, deltaText(row.Cells[i], g.note))
 			}
-			line = append(line, s)
-			if i == 0 {
-				continue
-			}
-			var d string
-			switch {
-			case cell.Why != "":
-				d = "not comparable " + ref(cell.Why)
-			case cell.Delta != nil:
-				d = cell.Delta.String()
-				for _, w := range cell.Delta.Warnings {
-					d += " " + ref(w)
-				}
-			}
-			line = append(line, d)
 		}
 		g.rows = append(g.rows, line)
 	}
 	return g
 }
 
+// longGrid is the comparison folded for many runs: one line per benchmark
+// and run, so the width does not grow with the number of runs.
+func (c *Comparison) longGrid() grid {
+	g := grid{header: []string{"benchmark", "unit", "run", "median ± CI", "Δ"},
+		align: []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight}}
+	for _, row := range c.Rows {
+		for i := range row.Cells {
+			name, unit := row.label(), row.Unit
+			if i > 0 {
+				name, unit = "", ""
+			}
+			g.rows = append(g.rows, []string{name, unit, c.Inputs[i].Label, c.cellText(row, i, g.note), deltaText(row.Cells[i], g.note)})
+		}
+	}
+	return g
+}
+
+// MaxWidth is the widest a side-by-side comparison table may be, in
+// characters, before Text and Markdown fold it into one line per benchmark
+// and run (see longGrid).
+var MaxWidth = 200
+
+// layout picks the side-by-side grid, or the folded one where the
+// side-by-side would be wider than MaxWidth.
+func (c *Comparison) layout() grid {
+	g := c.grid()
+	if g.width() <= MaxWidth {
+		return g
+	}
+	return c.longGrid()
+}
+
+// width is the width of the grid as a terminal table: each column as wide
+// as its widest cell, plus borders and padding.
+func (g grid) width() int {
+	w := make([]int, len(g.header))
+	for _, row := range append([][]string{g.header}, g.rows...) {
+		for i, cell := range row {
+			if i < len(w) {
+				w[i] = max(w[i], utf8.RuneCountInString(cell))
+			}
+		}
+	}
+	total := 1
+	for _, x := range w {
+		total += x + 3
+	}
+	return total
+}
+
 const compareLegend = "median ± 95% CI per run; Δ: change of the median against the first run, " +
-	"with the Mann–Whitney U p-value; ~: not significant (p ≥ 0.05, or too few samples)"
+	"with the Mann–Whitney U p-value, and whether it is better or worse in the unit's direction; " +
+	"~: not significant (p ≥ 0.05, or too few samples); └ rows are the benchmark's metrics"
+
+// sentinelLines say, for each run after the first, how the host sentinel
+// moved against the first run's.
+func (c *Comparison) sentinelLines() []string {
+	var out []string
+	for i := 1; i < len(c.Inputs); i++ {
+		s := CompareSentinels(c.Inputs[0].Run.Sentinel, c.Inputs[i].Run.Sentinel, DefaultThreshold)
+		if s == nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("host sentinel, %s against %s: %s", c.Inputs[i].Label, c.Inputs[0].Label, s))
+	}
+	return out
+}
 
 // Text writes the comparison as a terminal table.
 func (c *Comparison) Text(w io.Writer) error {
@@ -174,8 +327,11 @@ func (c *Comparison) Text(w io.Writer) error {
 	for _, in := range c.Inputs {
 		fmt.Fprintf(w, "  %s\n", describe(in))
 	}
+	for _, l := range c.sentinelLines() {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 	fmt.Fprintln(w)
-	return c.grid().text(w)
+	return c.layout().text(w)
 }
 
 // Markdown writes the comparison as a GitHub-flavoured Markdown table with
@@ -185,42 +341,50 @@ func (c *Comparison) Markdown(w io.Writer) error {
 	for _, in := range c.Inputs {
 		fmt.Fprintf(w, "- %s\n", mdEscape(describe(in)))
 	}
+	for _, l := range c.sentinelLines() {
+		fmt.Fprintf(w, "- %s\n", mdEscape(l))
+	}
 	fmt.Fprintln(w)
-	c.grid().markdown(w)
+	c.layout().markdown(w)
 	return nil
 }
 
-// CSV writes one row per benchmark and run (long format, for spreadsheets
-// and scripts): the summary, and the delta against the first run.
+// CSV writes one row per benchmark (or metric) and run (long format, for
+// spreadsheets and scripts): the summary, and the delta against the first
+// run with its verdict.
 func (c *Comparison) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"benchmark", "run", "file", "host", "unit", "better", "status", "samples",
-		"median", "ci_low", "ci_high", "delta_pct", "p_value", "significant", "note"})
+	cw.Write([]string{"benchmark", "metric", "run", "file", "host", "unit", "better", "status", "samples",
+		"median", "ci_low", "ci_high", "delta_pct", "p_value", "significant", "change", "note"})
 	for _, row := range c.Rows {
 		for i, cell := range row.Cells {
 			in := c.Inputs[i]
-			rec := []string{row.Name, in.Label, in.Path, in.Run.Host.Hostname, row.Unit, "", cell.State(),
-				"", "", "", "", "", "", "", ""}
+			rec := []string{row.Name, row.Metric, in.Label, in.Path, in.Run.Host.Hostname, row.Unit, "", cell.State(),
+				"", "", "", "", "", "", "", "", ""}
 			if r := cell.Result; r != nil {
-				rec[4], rec[5] = r.Unit, r.Better
-				rec[7] = strconv.Itoa(len(r.Samples))
-				rec[14] = r.Skipped + r.Error
+				rec[5], rec[6] = r.Unit, r.Better
+				rec[8] = strconv.Itoa(len(r.Samples))
+				rec[16] = r.Skipped + r.Error
 			}
 			if cell.State() == "measured" {
 				r := cell.Result
-				rec[8] = fnum(r.Median)
-				if r.CILow != nil && r.CIHigh != nil {
-					rec[9], rec[10] = fnum(*r.CILow), fnum(*r.CIHigh)
+				rec[9] = fnum(r.Median)
+				if cell.MedianOnly {
+					rec[8] = ""
+					rec[16] = "median only: the record keeps no samples of this metric"
+				} else if s := results.Summarize(r.Samples); s.Lo != nil {
+					rec[10], rec[11] = fnum(*s.Lo), fnum(*s.Hi)
 				}
 			}
 			if d := cell.Delta; d != nil {
-				rec[11] = fnum(d.Pct)
-				rec[12] = strconv.FormatFloat(d.P, 'f', 4, 64)
-				rec[13] = strconv.FormatBool(d.Significant)
-				rec[14] = strings.Join(d.Warnings, "; ")
+				rec[12] = fnum(d.Pct)
+				rec[13] = strconv.FormatFloat(d.P, 'f', 4, 64)
+				rec[14] = strconv.FormatBool(d.Significant)
+				rec[15] = d.Mark(cell.Result.Better)
+				rec[16] = strings.Join(d.Warnings, "; ")
 			}
 			if cell.Why != "" {
-				rec[14] = cell.Why
+				rec[16] = cell.Why
 			}
 			cw.Write(rec)
 		}

@@ -2,10 +2,14 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"zbench/results"
 )
 
 func load(t *testing.T, paths ...string) []Input {
@@ -156,4 +160,74 @@ func labels(ins []Input) []string {
 		s = append(s, in.Label)
 	}
 	return s
+}
+
+// Each delta says whether it is better or worse in its unit's direction: a
+// time down and a rate up are both better.
+func TestCompareMarks(t *testing.T) {
+	c := Compare(load(t, "box-a.json", "box-b.json"))
+	want := map[string]string{
+		"lat/syscall/null":   "better", // ns/op down 47 %
+		"bw/pipe/size=64KiB": "worse",  // B/s down 26 %
+		"lat/syscall/read":   "",       // not significant
+	}
+	for _, row := range c.Rows {
+		w, ok := want[row.Name]
+		if !ok || row.Metric != "" {
+			continue
+		}
+		if got := row.Cells[1].Delta.Mark(row.Cells[1].Result.Better); got != w {
+			t.Errorf("%s: %q, want %q", row.Name, got, w)
+		}
+	}
+	for _, tc := range []struct {
+		pct    float64
+		better string
+		want   string
+	}{{-19, "lower", "better"}, {59, "higher", "better"}, {19, "lower", "worse"}, {-59, "higher", "worse"}, {30, "", ""}} {
+		if got := (Delta{Pct: tc.pct, Significant: true}).Mark(tc.better); got != tc.want {
+			t.Errorf("%+.0f%% with %q better: %q, want %q", tc.pct, tc.better, got, tc.want)
+		}
+	}
+	// The metric with its samples has its own row and delta; CPU per byte
+	// up is worse.
+	for _, row := range c.Rows {
+		if row.Name == "bw/pipe/size=64KiB" && row.Metric == "sender-cpu-ns/B" {
+			if d := row.Cells[1].Delta; d == nil || d.Mark(results.Lower) != "worse" || row.Unit != "sender-cpu-ns/B" {
+				t.Errorf("sender-cpu-ns/B row: %+v", row)
+			}
+			return
+		}
+	}
+	t.Errorf("no row for bw/pipe's sender-cpu-ns/B")
+}
+
+// Many runs side by side fold into one line per benchmark and run rather
+// than one column per run.
+func TestCompareFoldsWideTables(t *testing.T) {
+	var ins []Input
+	for i := 1; i <= 6; i++ {
+		ins = append(ins, load(t, fmt.Sprintf("vm-run%d.json", i))...)
+	}
+	Label(ins)
+	c := Compare(ins)
+	if w := c.grid().width(); w <= MaxWidth {
+		t.Fatalf("six runs side by side are %d wide: the test needs a wide table", w)
+	}
+	var out bytes.Buffer
+	if err := c.Text(&out); err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(out.String(), "\n") {
+		if n := utf8.RuneCountInString(line); n > MaxWidth && strings.HasPrefix(line, "│") {
+			t.Errorf("line %d is %d wide: %s", i, n, line)
+		}
+	}
+	if !strings.Contains(out.String(), "│ benchmark ") || !strings.Contains(out.String(), "│ run ") {
+		t.Errorf("the folded table has no run column:\n%s", out.String())
+	}
+	// Two runs stay side by side.
+	if g := Compare(load(t, "vm-run1.json", "vm-run2.json")).layout(); len(g.header) != 5 || g.header[2] == "run" {
+		t.Errorf("two runs: header %q", g.header)
+	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,8 +14,14 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-	"zbench/name"
 
+	"github.com/olekukonko/tablewriter/tw"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"golang.org/x/perf/benchfmt"
+	"google.golang.org/protobuf/proto"
+
+	"zbench/name"
 	"zbench/results"
 )
 
@@ -42,7 +49,7 @@ func Export(w io.Writer, format string, in Input) error {
 }
 
 // BenchName is the Go benchmark format's name of a zbench benchmark
-// (DESIGN.md §3): "lat/syscall/null" → "BenchmarkLat/syscall/null", so that
+// (docs/design.md §3): "lat/syscall/null" → "BenchmarkLat/syscall/null", so that
 // benchstat's -col /method and -row /size work on the key=value parts.
 func BenchName(name string) string {
 	name = strings.Map(func(r rune) rune {
@@ -55,64 +62,114 @@ func BenchName(name string) string {
 	return "Benchmark" + string(unicode.ToUpper(r)) + name[n:]
 }
 
-// Benchfmt writes run in the Go benchmark format that benchstat reads:
-// configuration lines describing the host (benchstat puts runs whose
-// configuration differs in separate tables: compare machines with
-// -ignore host,kernel,cpu,cpus), a Unit line per unit saying
-// which direction is better, and one result line per sample (with its
-// iteration count), so that benchstat sees every sample and computes the
-// same median and interval zbench does. Skipped and failed benchmarks
-// appear as comment lines, which benchstat ignores. Per-benchmark metrics
-// (percentiles, CPU per byte, ...) are medians, not samples, and are left
-// to the other formats.
+// Benchfmt writes run in the Go benchmark format that benchstat reads,
+// through x/perf's benchfmt writer: configuration lines describing the host
+// (benchstat puts runs whose configuration differs in separate tables:
+// compare machines with -ignore host,kernel,cpu,cpus), a Unit line per unit
+// saying which direction is better, and one result line per sample with its
+// iteration count and every unit measured in it: the benchmark's own and
+// each metric's value in that sample (schema 2), so that benchstat sees
+// every sample of every unit and computes the same medians and intervals
+// zbench does. A metric with fewer values than the benchmark has samples
+// (one not reported in every sample) gets lines of its own. A metric that
+// the record keeps only as a median (schema 1) is left out: it is not a
+// sample. Skipped and failed benchmarks appear as comment lines, which
+// benchstat ignores.
 func Benchfmt(w io.Writer, run *results.Run) error {
 	h := run.Host
-	cfg := func(k, v string) {
+	var cfg []benchfmt.Config
+	add := func(k, v string) {
 		if v = strings.TrimSpace(strings.ReplaceAll(v, "\n", " ")); v != "" {
-			fmt.Fprintf(w, "%s: %s\n", k, v)
+			cfg = append(cfg, benchfmt.Config{Key: k, Value: []byte(v), File: true})
 		}
 	}
-	cfg("goos", h.OS)
-	cfg("goarch", h.Arch)
-	cfg("cpu", h.CPUModel)
-	cfg("host", h.Hostname)
-	cfg("kernel", h.Kernel)
+	add("goos", h.OS)
+	add("goarch", h.Arch)
+	add("cpu", h.CPUModel)
+	add("host", h.Hostname)
+	add("kernel", h.Kernel)
 	if h.CPUsOnline > 0 {
-		cfg("cpus", strconv.Itoa(h.CPUsOnline))
+		add("cpus", strconv.Itoa(h.CPUsOnline))
 	}
-	cfg("governor", h.Governor)
-	cfg("virtualization", h.Virtualization)
-	cfg("go", h.Go)
+	add("governor", h.Governor)
+	add("virtualization", h.Virtualization)
+	add("go", h.Go)
 	// Not a configuration line: benchstat splits tables on any key whose
 	// value differs between files, and two builds compared on one host
 	// differ exactly here.
-	fmt.Fprintf(w, "# zbench %s, started %s\n", version(run), run.Started.UTC().Format(time.RFC3339))
+	if _, err := fmt.Fprintf(w, "# zbench %s, started %s\n", version(run), run.Started.UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
 	units := map[string]string{}
-	for _, r := range run.Results {
-		if r.Measured() && r.Skipped == "" && r.Error == "" {
-			units[r.Unit] = r.Better
+	for i := range run.Results {
+		r := &run.Results[i]
+		if !measuredOK(r) {
+			continue
+		}
+		units[r.Unit] = r.Better
+		for k, m := range r.MetricStats {
+			if _, ok := units[k]; !ok || units[k] == "" {
+				units[k] = m.Better
+			}
 		}
 	}
+	bw := benchfmt.NewWriter(w)
 	for _, u := range slices.Sorted(maps.Keys(units)) {
-		fmt.Fprintf(w, "Unit %s better=%s\n", u, units[u])
+		if units[u] == "" {
+			continue
+		}
+		if err := bw.Write(&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u, Key: "better"}, OrigUnit: u, Value: units[u]}); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintln(w)
-	for _, r := range run.Results {
+	for i := range run.Results {
+		r := &run.Results[i]
+		var err error
 		switch {
 		case r.Skipped != "":
-			fmt.Fprintf(w, "# %s: skipped: %s\n", r.Name, oneLine(r.Skipped))
-			continue
+			_, err = fmt.Fprintf(w, "# %s: skipped: %s\n", r.Name, oneLine(r.Skipped))
 		case r.Error != "":
-			fmt.Fprintf(w, "# %s: error: %s\n", r.Name, oneLine(r.Error))
+			_, err = fmt.Fprintf(w, "# %s: error: %s\n", r.Name, oneLine(r.Error))
+		}
+		if err != nil {
+			return err
+		}
+		if !measuredOK(r) {
 			continue
 		}
-		name := BenchName(r.Name)
-		for i, v := range r.Samples {
-			n := int64(1)
+		name := benchfmt.Name(strings.TrimPrefix(BenchName(r.Name), "Benchmark"))
+		iters := func(i int) int {
 			if i < len(r.Iterations) && r.Iterations[i] > 0 {
-				n = r.Iterations[i]
+				return int(r.Iterations[i])
 			}
-			fmt.Fprintf(w, "%s\t%d\t%s %s\n", name, n, strconv.FormatFloat(v, 'g', -1, 64), r.Unit)
+			return 1
+		}
+		var aligned, apart []string
+		for _, k := range slices.Sorted(maps.Keys(r.MetricStats)) {
+			if k == r.Unit {
+				continue
+			}
+			if len(r.MetricStats[k].Samples) == len(r.Samples) {
+				aligned = append(aligned, k)
+			} else {
+				apart = append(apart, k)
+			}
+		}
+		for i, v := range r.Samples {
+			vals := []benchfmt.Value{{Value: v, Unit: r.Unit}}
+			for _, k := range aligned {
+				vals = append(vals, benchfmt.Value{Value: r.MetricStats[k].Samples[i], Unit: k})
+			}
+			if err := bw.Write(&benchfmt.Result{Config: cfg, Name: name, Iters: iters(i), Values: vals}); err != nil {
+				return err
+			}
+		}
+		for _, k := range apart {
+			for i, v := range r.MetricStats[k].Samples {
+				if err := bw.Write(&benchfmt.Result{Config: cfg, Name: name, Iters: iters(i), Values: []benchfmt.Value{{Value: v, Unit: k}}}); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
@@ -129,26 +186,52 @@ type GABEntry struct {
 	Extra string  `json:"extra,omitempty"`
 }
 
+// withMetrics is a measured result followed by each of its metrics that
+// has samples (schema 2), each as a result of its own whose unit is the
+// metric's name (results.Result.MetricResult), sorted by name.
+func withMetrics(r *results.Result) []*results.Result {
+	out := []*results.Result{r}
+	for _, k := range slices.Sorted(maps.Keys(r.MetricStats)) {
+		if k == r.Unit {
+			continue
+		}
+		if m, ok := r.MetricResult(k); ok {
+			out = append(out, &m)
+		}
+	}
+	return out
+}
+
 // GAB splits run into github-action-benchmark's two custom tools: entries
 // for `tool: customSmallerIsBetter` (times, CPU per byte) and for
 // `tool: customBiggerIsBetter` (rates). Each value is a median; range is
-// "± " the larger half-width of its 95 % confidence interval.
+// "± " the larger half-width of its 95 % confidence interval. Each metric
+// with samples and a direction is an entry of its own, named
+// "BENCHMARK METRIC"; a metric with no direction (a fraction) fits neither
+// tool and is left out.
 func GAB(run *results.Run) (smaller, bigger []GABEntry) {
 	for i := range run.Results {
 		r := &run.Results[i]
 		if !measuredOK(r) {
 			continue
 		}
-		e := GABEntry{Name: r.Name, Unit: r.Unit, Value: tidy(r.Median)}
-		if r.CILow != nil && r.CIHigh != nil {
-			e.Range = "± " + strconv.FormatFloat(max(r.Median-*r.CILow, *r.CIHigh-r.Median), 'g', 4, 64)
-		}
-		e.Extra = fmt.Sprintf("%d samples; median ± 95%% CI %s; %s, %s, zbench %s", len(r.Samples), FormatCI(r),
-			run.Host.Hostname, run.Host.Kernel, version(run))
-		if r.Better == results.Higher {
-			bigger = append(bigger, e)
-		} else {
-			smaller = append(smaller, e)
+		for _, x := range withMetrics(r) {
+			name := r.Name
+			if x != r {
+				name += " " + x.Unit
+			}
+			e := GABEntry{Name: name, Unit: x.Unit, Value: tidy(x.Median)}
+			if x.CILow != nil && x.CIHigh != nil {
+				e.Range = "± " + strconv.FormatFloat(max(x.Median-*x.CILow, *x.CIHigh-x.Median), 'g', 4, 64)
+			}
+			e.Extra = fmt.Sprintf("%d samples; median ± 95%% CI %s; %s, %s, zbench %s", len(x.Samples), FormatCI(x),
+				run.Host.Hostname, run.Host.Kernel, version(run))
+			switch x.Better {
+			case results.Higher:
+				bigger = append(bigger, e)
+			case results.Lower:
+				smaller = append(smaller, e)
+			}
 		}
 	}
 	return smaller, bigger
@@ -170,8 +253,9 @@ func bencherMeasure(unit string) string {
 // Bencher writes run in the Bencher Metric Format: for each benchmark, a
 // measure with the median as value and the 95 % confidence interval as
 // lower_value and upper_value (absent where there are too few samples for
-// one), and the benchmark's extra metrics as further measures (value only:
-// they are medians).
+// one), and each of the benchmark's metrics as a further measure, with its
+// interval where the record keeps its samples (schema 2), its median alone
+// otherwise.
 func Bencher(w io.Writer, run *results.Run) error {
 	type metric struct {
 		Value float64  `json:"value"`
@@ -184,7 +268,14 @@ func Bencher(w io.Writer, run *results.Run) error {
 		if !measuredOK(r) {
 			continue
 		}
-		m := map[string]metric{bencherMeasure(r.Unit): {Value: tidy(r.Median), Lower: tidyPtr(r.CILow), Upper: tidyPtr(r.CIHigh)}}
+		m := map[string]metric{}
+		for _, x := range withMetrics(r) {
+			k := x.Unit
+			if x == r {
+				k = bencherMeasure(r.Unit)
+			}
+			m[k] = metric{Value: tidy(x.Median), Lower: tidyPtr(x.CILow), Upper: tidyPtr(x.CIHigh)}
+		}
 		for k, v := range r.Metrics {
 			if _, taken := m[k]; !taken {
 				m[k] = metric{Value: tidy(v)}
@@ -223,43 +314,39 @@ func promUnitName(unit string) string {
 	return promName(unit)
 }
 
-func promEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
-
-// Prom writes run for node_exporter's textfile collector: gauges without
-// timestamps, one metric per unit (zbench_ns_per_op, zbench_bytes_per_second,
-// ... in the benchmark's own unit, with _ci_low and _ci_high beside the
-// median), each benchmark's extra metrics (zbench_metric_KEY), its sample
-// count and status, the run's identity (zbench_run_info) and
-// zbench_last_run_timestamp_seconds. Labels: benchmark (the full name) and
-// one label per key=value parameter of the name.
+// Prom writes run for node_exporter's textfile collector, through
+// Prometheus' own text encoder (expfmt): gauges without timestamps, one
+// metric per unit (zbench_ns_per_op, zbench_bytes_per_second, ... in the
+// benchmark's own unit, with _ci_low and _ci_high beside the median), each
+// benchmark's metrics (zbench_metric_KEY, with _ci_low and _ci_high where the
+// record keeps the metric's samples), its sample count and status, the
+// run's identity (zbench_run_info) and zbench_last_run_timestamp_seconds.
+// Labels: benchmark (the full name) and one label per key=value parameter of
+// the name.
 func Prom(w io.Writer, run *results.Run) error {
-	type sample struct {
-		labels string
-		value  float64
-	}
-	type family struct {
-		help    string
-		samples []sample
-	}
-	fams := map[string]*family{}
+	fams := map[string]*dto.MetricFamily{}
 	var order []string
-	add := func(metric, help, labels string, v float64) {
+	add := func(metric, help string, labels [][2]string, v float64) {
 		f, ok := fams[metric]
 		if !ok {
-			f = &family{help: help}
+			f = &dto.MetricFamily{Name: proto.String(metric), Help: proto.String(help), Type: dto.MetricType_GAUGE.Enum()}
 			fams[metric] = f
 			order = append(order, metric)
 		}
-		f.samples = append(f.samples, sample{labels, v})
+		m := &dto.Metric{Gauge: &dto.Gauge{Value: proto.Float64(v)}}
+		for _, l := range labels {
+			if l[1] != "" {
+				m.Label = append(m.Label, &dto.LabelPair{Name: proto.String(l[0]), Value: proto.String(l[1])})
+			}
+		}
+		f.Metric = append(f.Metric, m)
 	}
 	h := run.Host
-	add("zbench_last_run_timestamp_seconds", "When the last zbench run finished, in seconds since the Unix epoch.", "",
+	add("zbench_last_run_timestamp_seconds", "When the last zbench run finished, in seconds since the Unix epoch.", nil,
 		float64(run.Finished.UnixMilli())/1e3)
 	add("zbench_run_info", "The zbench run these figures come from; the value is always 1.",
-		promLabels([][2]string{{"host", h.Hostname}, {"kernel", h.Kernel}, {"cpu_model", h.CPUModel},
-			{"version", run.Zbench.Version}, {"commit", run.Zbench.Commit}}), 1)
+		[][2]string{{"host", h.Hostname}, {"kernel", h.Kernel}, {"cpu_model", h.CPUModel},
+			{"version", run.Zbench.Version}, {"commit", run.Zbench.Commit}}, 1)
 	for i := range run.Results {
 		r := &run.Results[i]
 		labels := benchLabels(r.Name)
@@ -271,31 +358,36 @@ func Prom(w io.Writer, run *results.Run) error {
 			status = "error"
 		}
 		add("zbench_benchmark_status", "Outcome of each benchmark in the last run (ok, skipped or error); the value is always 1.",
-			promLabels(append(slices.Clone(labels), [2]string{"status", status})), 1)
+			append(slices.Clone(labels), [2]string{"status", status}), 1)
 		if status != "ok" {
 			continue
 		}
-		l := promLabels(labels)
 		u := promUnitName(r.Unit)
 		dir := r.Better + " is better"
-		add("zbench_"+u, fmt.Sprintf("Median of the benchmark's samples, in %s (%s).", r.Unit, dir), l, r.Median)
+		add("zbench_"+u, fmt.Sprintf("Median of the benchmark's samples, in %s (%s).", r.Unit, dir), labels, tidy(r.Median))
 		if r.CILow != nil && r.CIHigh != nil {
-			add("zbench_"+u+"_ci_low", fmt.Sprintf("Low end of the 95%% confidence interval of the median, in %s.", r.Unit), l, *r.CILow)
-			add("zbench_"+u+"_ci_high", fmt.Sprintf("High end of the 95%% confidence interval of the median, in %s.", r.Unit), l, *r.CIHigh)
+			add("zbench_"+u+"_ci_low", fmt.Sprintf("Low end of the 95%% confidence interval of the median, in %s.", r.Unit), labels, tidy(*r.CILow))
+			add("zbench_"+u+"_ci_high", fmt.Sprintf("High end of the 95%% confidence interval of the median, in %s.", r.Unit), labels, tidy(*r.CIHigh))
 		}
-		add("zbench_samples", "Number of samples behind each benchmark's summary.", l, float64(len(r.Samples)))
+		add("zbench_samples", "Number of samples behind each benchmark's summary.", labels, float64(len(r.Samples)))
 		for _, k := range slices.Sorted(maps.Keys(r.Metrics)) {
-			add("zbench_metric_"+promName(k), fmt.Sprintf("The benchmark metric %q (median over samples).", k), l, r.Metrics[k])
+			name := "zbench_metric_" + promName(k)
+			add(name, fmt.Sprintf("The benchmark metric %q (median over samples).", k), labels, tidy(r.Metrics[k]))
+			if m, ok := r.MetricResult(k); ok && m.CILow != nil && m.CIHigh != nil {
+				add(name+"_ci_low", fmt.Sprintf("Low end of the 95%% confidence interval of the median of metric %q.", k), labels, tidy(*m.CILow))
+				add(name+"_ci_high", fmt.Sprintf("High end of the 95%% confidence interval of the median of metric %q.", k), labels, tidy(*m.CIHigh))
+			}
 		}
 	}
+	// Encode whole, then write: a failed family leaves nothing half-written.
+	var buf bytes.Buffer
 	for _, m := range order {
-		f := fams[m]
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", m, f.help, m)
-		for _, s := range f.samples {
-			fmt.Fprintf(w, "%s%s %s\n", m, s.labels, fnum(s.value))
+		if _, err := expfmt.MetricFamilyToText(&buf, fams[m]); err != nil {
+			return fmt.Errorf("prom: %s: %w", m, err)
 		}
 	}
-	return nil
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // benchLabels are the labels of a benchmark: its full name, and each
@@ -314,33 +406,20 @@ func benchLabels(full string) [][2]string {
 	return l
 }
 
-func promLabels(kv [][2]string) string {
-	var parts []string
-	for _, p := range kv {
-		if p[1] == "" {
-			continue
-		}
-		parts = append(parts, p[0]+`="`+promEscape(p[1])+`"`)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}
+// CSVHeader is the header of the csv export: the same columns whatever the
+// run holds, so that files from many runs and hosts concatenate (keep the
+// first file's header: tail -n +2 the others).
+var CSVHeader = []string{"host", "started", "zbench", "commit", "benchmark", "metric", "unit", "better", "status",
+	"samples", "median", "ci_low", "ci_high", "min", "max", "note"}
 
-// CSV writes one row per benchmark: its summary and status, then one column
-// per extra metric found in the run.
+// CSV writes one row per benchmark, then one per metric of it (long format),
+// each with the run's host, start time and build, its summary and status.
+// A metric that the record keeps only as a median (schema 1) has the median
+// alone.
 func CSV(w io.Writer, run *results.Run) error {
-	metrics := map[string]bool{}
-	for _, r := range run.Results {
-		for k := range r.Metrics {
-			metrics[k] = true
-		}
-	}
-	keys := slices.Sorted(maps.Keys(metrics))
 	cw := csv.NewWriter(w)
-	cw.Write(append([]string{"benchmark", "unit", "better", "status", "samples", "median", "ci_low", "ci_high",
-		"min", "max", "note"}, keys...))
+	cw.Write(CSVHeader)
+	started := run.Started.UTC().Format(time.RFC3339)
 	for i := range run.Results {
 		r := &run.Results[i]
 		status := "measured"
@@ -350,35 +429,63 @@ func CSV(w io.Writer, run *results.Run) error {
 		case r.Error != "":
 			status = "error"
 		}
-		rec := []string{r.Name, r.Unit, r.Better, status, strconv.Itoa(len(r.Samples)), "", "", "", "", "",
-			oneLine(r.Skipped + r.Error)}
-		if status == "measured" {
-			rec[5], rec[8], rec[9] = fnum(r.Median), fnum(r.Min), fnum(r.Max)
-			if r.CILow != nil && r.CIHigh != nil {
-				rec[6], rec[7] = fnum(*r.CILow), fnum(*r.CIHigh)
+		row := func(metric string, x *results.Result, note string) []string {
+			rec := []string{run.Host.Hostname, started, run.Zbench.Version, run.Zbench.Commit, r.Name, metric,
+				x.Unit, x.Better, status, strconv.Itoa(len(x.Samples)), "", "", "", "", "", note}
+			if status == "measured" && len(x.Samples) > 0 {
+				rec[10], rec[13], rec[14] = fnum(x.Median), fnum(x.Min), fnum(x.Max)
+				if x.CILow != nil && x.CIHigh != nil {
+					rec[11], rec[12] = fnum(*x.CILow), fnum(*x.CIHigh)
+				}
 			}
+			return rec
 		}
-		for _, k := range keys {
-			v, ok := r.Metrics[k]
-			s := ""
-			if ok {
-				s = fnum(v)
+		cw.Write(row("", r, oneLine(r.Skipped+r.Error)))
+		if status == "skipped" {
+			continue
+		}
+		for _, k := range r.MetricNames() {
+			if m, ok := r.MetricResult(k); ok {
+				cw.Write(row(k, &m, ""))
+				continue
 			}
-			rec = append(rec, s)
+			rec := row(k, &results.Result{Unit: k, Better: results.MetricBetter(k)}, "median only: the record keeps no samples of this metric")
+			rec[9], rec[10] = "", fnum(r.Metrics[k])
+			cw.Write(rec)
 		}
-		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
 // Markdown writes one run as a Markdown table, the Markdown twin of the
-// `zbench run` table.
+// `zbench run` table, followed by a table of the benchmarks' metrics.
 func Markdown(w io.Writer, in Input) error {
 	r := in.Run
 	fmt.Fprintf(w, "### zbench run: %s\n\n", mdEscape(describe(in)))
 	fmt.Fprintf(w, "%d samples per benchmark, %s; median ± 95%% CI, best = the best sample.\n\n",
 		r.Settings.Count, sampleLength(&r.Settings))
 	runGrid(r).markdown(w)
+	var rows [][]string
+	for i := range r.Results {
+		x := &r.Results[i]
+		if !measuredOK(x) {
+			continue
+		}
+		for _, k := range x.MetricNames() {
+			row := []string{x.Name, k, "", ""}
+			if m, ok := x.MetricResult(k); ok {
+				row[2], row[3] = FormatValue(m.Median, k), FormatCI(&m)
+			} else {
+				row[2], row[3] = FormatValue(x.Metrics[k], k), "median only"
+			}
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(w, "\n#### Metrics\n\n")
+		writeMarkdownTable(w, []string{"benchmark", "metric", "median", "± CI"},
+			[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight}, rows)
+	}
 	return nil
 }

@@ -3,12 +3,15 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // Every format on box-b.json: measured times and rates, a CPU-per-byte
@@ -58,8 +61,17 @@ func TestPromFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
+	// Prometheus' own text parser reads it, and reads back what was meant.
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("Prometheus' text parser refuses the page: %v", err)
+	}
+	if f := fams["zbench_last_run_timestamp_seconds"]; f == nil || f.GetType() != dto.MetricType_GAUGE ||
+		f.Metric[0].GetGauge().GetValue() != float64(run.Finished.Unix()) {
+		t.Errorf("zbench_last_run_timestamp_seconds: %v; want the run's end, %d", f, run.Finished.Unix())
+	}
 	for _, want := range []string{
-		fmt.Sprintf("# TYPE zbench_last_run_timestamp_seconds gauge\nzbench_last_run_timestamp_seconds %d\n", run.Finished.Unix()),
 		`zbench_bytes_per_second{benchmark="zerocopy/send/method=sendfile/size=64KiB/transport=loopback",method="sendfile",size="64KiB",transport="loopback"} `,
 		`zbench_ns_per_op{benchmark="ctxsw/ring/procs=2/ws=0KiB/cpu=same/kind=process",procs="2",ws="0KiB",cpu="same",kind="process"} `,
 		`zbench_metric_p99_9_ns{benchmark="lat/pipe/size=1B/cpu=same",size="1B",cpu="same"} `,
@@ -124,10 +136,59 @@ func TestBenchstatReadsExport(t *testing.T) {
 	if !strings.Contains(out, "+2.17% (p=0.015 n=10)") {
 		t.Errorf("benchstat and zbench disagree on lat/syscall/openclose:\n%s", out)
 	}
+	// Schema 2: every sample line carries the metrics of that sample, and
+	// benchstat compares each metric as a unit of its own.
+	var metricFiles []string
+	for _, f := range []string{"gate-syscall6-a", "gate-syscall6-b"} {
+		var out bytes.Buffer
+		if err := Benchfmt(&out, load(t, f+".json")[0].Run); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "p99-ns") || !strings.Contains(out.String(), "Unit p99-ns better=lower") {
+			t.Errorf("%s: the export lacks the p99-ns samples", f)
+		}
+		path := filepath.Join(dir, f+".txt")
+		os.WriteFile(path, out.Bytes(), 0o644)
+		metricFiles = append(metricFiles, path)
+	}
+	out = benchstat(metricFiles...)
+	// benchstat tidies ns to sec: p99-ns is its p99-sec, ns/enter its
+	// sec/enter. Its verdict on the pipe is zbench compare's.
+	for _, want := range []string{"p99-sec", "p99.9-sec", "sec/enter", "-55.52% (p=0.015 n=6)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("benchstat output of schema-2 exports lacks %q:\n%s", want, out)
+		}
+	}
 	out = benchstat("-col", "/path", files[0])
 	for _, want := range []string{"inline", "raw", "go", "Lat/syscall/null "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchstat -col /path lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// A real schema-2 run: Prometheus' parser reads every metric, with the
+// interval of each metric that kept its samples.
+func TestPromRealRun(t *testing.T) {
+	var out bytes.Buffer
+	if err := Prom(&out, load(t, "gate-default-a.json")[0].Run); err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := parser.TextToMetricFamilies(&out)
+	if err != nil {
+		t.Fatalf("Prometheus' text parser refuses the page: %v", err)
+	}
+	found := false
+	for _, m := range fams["zbench_metric_p99_ns_ci_high"].GetMetric() {
+		for _, l := range m.Label {
+			found = found || (l.GetName() == "benchmark" && l.GetValue() == "lat/pipe/size=1B/cpu=same")
+		}
+	}
+	if !found {
+		t.Errorf("no interval of the pipe's p99-ns: %v", fams["zbench_metric_p99_ns_ci_high"])
+	}
+	if n := len(fams["zbench_metric_copied_fraction"].GetMetric()); n != 2 {
+		t.Errorf("copied-fraction of %d zerocopy sends, want 2 (msgzerocopy and uringzc)", n)
 	}
 }

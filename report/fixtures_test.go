@@ -24,11 +24,12 @@ import (
 //
 //   - box-a.json, box-b.json: two machines, with a significant change each
 //     way, no change, too few samples, a skip, an error, a benchmark missing
-//     from each side and a unit that differs;
+//     from each side and a unit that differs; a metric with its samples
+//     (sender-cpu-ns/B) and one with its median only (ns/enter);
 //   - regressed.json: vm-run2.json (a real run) with a 20 % regression
 //     planted in two benchmarks and a 20 % improvement in one;
 //   - families.json: every chart's family, with the names and metric keys
-//     the families use (DESIGN.md §3), numbers shaped like the real ones;
+//     the families use (docs/design.md §3), numbers shaped like the real ones;
 //   - corrupt.json: a record cut off in the middle (box-a.json's first half).
 //
 // vm-run1.json … vm-run6.json are six real runs of one zbench binary (built
@@ -68,6 +69,18 @@ func measured(rng *rand.Rand, name, unit string, median, spread float64, n int, 
 	return r
 }
 
+// withMetric gives r a metric with one value per sample around median
+// (schema 2); metrics given to measured keep only their median, as schema-1
+// records did.
+func withMetric(rng *rand.Rand, r results.Result, name string, median, spread float64) results.Result {
+	vs := make([]float64, len(r.Samples))
+	for i := range vs {
+		vs[i] = round4(median * (1 + spread*(2*rng.Float64()-1)))
+	}
+	r.SetMetric(name, vs)
+	return r
+}
+
 func round4(v float64) float64 {
 	if v == 0 {
 		return 0
@@ -87,7 +100,7 @@ func boxRuns() (a, b *results.Run) {
 			Skipped: "int $0x80 faults here: the kernel runs without IA32 emulation"},
 		measured(rng, "lat/syscall/openclose", "ns/op", 1500, 0.03, 10, nil),
 		measured(rng, "lat/syscall/vdso", "ns/op", 21, 0.01, 10, nil),
-		measured(rng, "bw/pipe/size=64KiB", "B/s", 4.2e9, 0.03, 10, map[string]float64{"sender-cpu-ns/B": 0.21}),
+		withMetric(rng, measured(rng, "bw/pipe/size=64KiB", "B/s", 4.2e9, 0.03, 10, nil), "sender-cpu-ns/B", 0.21, 0.03),
 		measured(rng, "zerocopy/send/method=sendfile/size=64KiB/transport=loopback", "B/s", 9.1e9, 0.04, 10, nil),
 	)
 	b = fixtureRun(fixtureHost("box-b", "6.19.2", "Intel Xeon Gold 6338"), t0.Add(26*time.Hour),
@@ -97,7 +110,7 @@ func boxRuns() (a, b *results.Run) {
 		measured(rng, "lat/syscall/int80", "ns/op", 240, 0.02, 10, nil),
 		results.Result{Name: "lat/syscall/openclose", Unit: "ns/op", Better: results.Lower, CPU: 1,
 			Error: "worker exited with status 2 and no report"},
-		measured(rng, "bw/pipe/size=64KiB", "B/s", 3.1e9, 0.03, 10, map[string]float64{"sender-cpu-ns/B": 0.29}),
+		withMetric(rng, measured(rng, "bw/pipe/size=64KiB", "B/s", 3.1e9, 0.03, 10, nil), "sender-cpu-ns/B", 0.29, 0.03),
 		measured(rng, "zerocopy/send/method=sendfile/size=64KiB/transport=loopback", "cpu-ns/B", 0.12, 0.04, 10, nil),
 		measured(rng, "lat/syscall/batch/size=8", "ns/op", 48, 0.02, 10, map[string]float64{"ns/enter": 390}),
 	)

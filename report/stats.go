@@ -66,14 +66,16 @@ func formatPct(v float64) string {
 	return s + "%"
 }
 
-// interval is the result's 95 % confidence interval, or, where there are
-// too few samples for a finite one, the range of its samples: the interval
-// that no sample contradicts. A single sample is a point.
+// interval is the 95 % confidence interval of the result's median, or,
+// where there are too few samples for a finite one, the range of its
+// samples: the interval that no sample contradicts. A single sample is a
+// point. It is computed from the samples, never taken from the record.
 func interval(r *results.Result) (lo, hi float64) {
-	if r.CILow != nil && r.CIHigh != nil {
-		return *r.CILow, *r.CIHigh
+	s := results.Summarize(r.Samples)
+	if s.Lo != nil && s.Hi != nil {
+		return *s.Lo, *s.Hi
 	}
-	return r.Min, r.Max
+	return s.Min, s.Max
 }
 
 // formatCell writes a measured result as a compare cell: "943.9 ±4.3%",

@@ -79,6 +79,9 @@ func runGrid(run *results.Run) grid {
 			row[4] = FormatValue(r.Best(), r.Unit)
 		}
 		rn = append(rn, r.Warnings...)
+		if pct, ok := r.HalfCIPercent(); ok && pct > WideCI {
+			rn = append(rn, wideCINote)
+		}
 		var refs []string
 		for _, n := range rn {
 			refs = append(refs, g.note(n))
@@ -122,6 +125,14 @@ func (g grid) markdown(w io.Writer) {
 		}
 	}
 }
+
+// WideCI is the half-width of a confidence interval, in percent of the
+// median, beyond which a result is noted as imprecise.
+const WideCI = 10.0
+
+const wideCINote = "the 95% interval is wider than ±10% of the median, so the median is imprecise: " +
+	"take more samples (--count 20 or more), or run on a quieter machine (nothing else running, " +
+	"a fixed CPU frequency); a result whose samples split into clusters says so in its own note"
 
 // FormatCI is the half-width of the confidence interval as a percentage of
 // the median, "±∞" when there are too few samples for a finite one.

@@ -10,10 +10,15 @@ import (
 	"zbench/internal/host"
 )
 
-// Schema is the version of the run record this zbench writes and reads. Fields
-// may be added freely; the meaning of an existing field never changes without
-// a new schema number.
-const Schema = 1
+// Schema is the version of the run record this zbench writes. Fields may be
+// added freely; the meaning of an existing field never changes without a new
+// schema number. Schema 2 adds every metric's per-sample values and summary
+// (Result.MetricStats) and the host sentinel of each round (Run.Sentinel).
+// Records of schema 1 are still read (see Decode).
+const Schema = 2
+
+// MinSchema is the oldest schema this zbench reads.
+const MinSchema = 1
 
 // Run is one invocation of `zbench run`.
 type Run struct {
@@ -34,6 +39,22 @@ type Run struct {
 	// Interrupted is set when the run was stopped (e.g. Ctrl-C) before every
 	// benchmark had all its samples; what was measured is still recorded.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Sentinel holds, once per round of the run, the timing of a small fixed
+	// workload that does not change with the code under test: it tells a
+	// change of the host (another tenant, a slower clock) from a change of
+	// the code. Absent from schema-1 records.
+	Sentinel []Sentinel `json:"sentinel,omitempty"`
+}
+
+// Sentinel is the host sentinel of one round.
+type Sentinel struct {
+	Round int `json:"round"` // 0-based round of the run it was taken in
+	// CPUNs is the time in ns of one iteration of a fixed pure-CPU loop
+	// (no memory traffic, no system call): the speed of the core.
+	CPUNs float64 `json:"cpu_ns"`
+	// SyscallNs is the time in ns of one null system call: the cost of
+	// entering the kernel, which hypervisors and mitigations move.
+	SyscallNs float64 `json:"syscall_ns"`
 }
 
 // Version identifies the zbench build that made the record.
@@ -88,10 +109,15 @@ type Result struct {
 
 	// Metrics are extra per-benchmark figures (median over samples), keyed by
 	// unit-bearing names such as "ns/enter" or "p99-ns".
-	Metrics  map[string]float64 `json:"metrics,omitempty"`
-	Warnings []string           `json:"warnings,omitempty"`
-	Skipped  string             `json:"skipped,omitempty"`
-	Error    string             `json:"error,omitempty"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// MetricStats (schema 2) holds, per metric of Metrics, every sample's
+	// value and the summary the headline gets; Metrics[k] is the median of
+	// MetricStats[k].Samples. Set both with SetMetric.
+	MetricStats map[string]Metric `json:"metric_stats,omitempty"`
+
+	Warnings []string `json:"warnings,omitempty"`
+	Skipped  string   `json:"skipped,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }
 
 // Measured reports whether r carries a summary.

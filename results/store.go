@@ -87,6 +87,13 @@ func check(run *Run) error {
 				return fmt.Errorf("result %s: metric %s is %v", r.Name, k, v)
 			}
 		}
+		for k, m := range r.MetricStats {
+			for _, v := range m.Samples {
+				if !finite(v) {
+					return fmt.Errorf("result %s: a sample of metric %s is %v", r.Name, k, v)
+				}
+			}
+		}
 		if bad {
 			return fmt.Errorf("result %s: a sample or summary is not a finite number", r.Name)
 		}
@@ -127,17 +134,44 @@ func Decode(data []byte) (*Run, error) {
 	if head.Schema == nil {
 		return nil, errors.New("no \"schema\" field: not a zbench run record")
 	}
-	if *head.Schema != Schema {
-		return nil, fmt.Errorf("schema %d is not supported (this zbench reads schema %d)", *head.Schema, Schema)
+	if *head.Schema < MinSchema || *head.Schema > Schema {
+		return nil, fmt.Errorf("schema %d is not supported (this zbench reads schemas %d to %d)", *head.Schema, MinSchema, Schema)
 	}
 	var run Run
 	if err := json.Unmarshal(data, &run); err != nil {
+		if where := whichResult(data); where != "" {
+			return nil, fmt.Errorf("%s: %w", where, describe(data, err))
+		}
 		return nil, describe(data, err)
 	}
 	if err := validate(&run); err != nil {
 		return nil, err
 	}
 	return &run, nil
+}
+
+// whichResult names the result that does not decode (a number out of
+// float64's range such as 1e999, a string for a number), so that the error
+// names the benchmark as well as the field; "" when the results decode.
+func whichResult(data []byte) string {
+	var raw struct {
+		Results []json.RawMessage `json:"results"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return ""
+	}
+	for i, m := range raw.Results {
+		var r Result
+		if json.Unmarshal(m, &r) == nil {
+			continue
+		}
+		var n struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(m, &n)
+		return fmt.Sprintf("result %d (%s)", i, n.Name)
+	}
+	return ""
 }
 
 func describe(data []byte, err error) error {
@@ -187,6 +221,89 @@ func validate(run *Run) error {
 		if len(r.Iterations) != 0 && len(r.Iterations) != len(r.Samples) {
 			return fmt.Errorf("%s: %d samples but %d iteration counts", where, len(r.Samples), len(r.Iterations))
 		}
+		if err := agrees(r); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		for k, m := range r.MetricStats {
+			if m.Better != Lower && m.Better != Higher && m.Better != "" {
+				return fmt.Errorf("%s: metric %s: \"better\" is %q, want %q, %q or none", where, k, m.Better, Lower, Higher)
+			}
+			if len(m.Samples) == 0 {
+				return fmt.Errorf("%s: metric %s has no samples", where, k)
+			}
+			if _, ok := r.Metrics[k]; !ok {
+				return fmt.Errorf("%s: metric %s has samples but no median in \"metrics\"", where, k)
+			}
+			if err := metricAgrees(r, k, m); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		}
 	}
 	return nil
+}
+
+// agrees refuses a result whose samples are impossible (negative: every
+// unit zbench records is a time, a rate or a cost, never below zero) or
+// whose stored summary is not the summary of its samples: a record edited by
+// hand, or by a tool that changed the samples and not the median, would
+// otherwise be compared on numbers its own samples contradict.
+func agrees(r *Result) error {
+	for i, v := range r.Samples {
+		if v < 0 {
+			return fmt.Errorf("sample %d is %v: a %s is never negative", i+1, v, r.Unit)
+		}
+	}
+	sum := Summarize(r.Samples)
+	if err := same("median", r.Median, sum.Median); err != nil {
+		return err
+	}
+	if err := same("min", r.Min, sum.Min); err != nil {
+		return err
+	}
+	if err := same("max", r.Max, sum.Max); err != nil {
+		return err
+	}
+	return sameInterval("", len(r.Samples), r.CILow, r.CIHigh, sum)
+}
+
+// metricAgrees is agrees for one metric: its median in Metrics and its
+// interval in MetricStats against its samples.
+func metricAgrees(r *Result, k string, m Metric) error {
+	for i, v := range m.Samples {
+		if v < 0 && m.Better != "" {
+			return fmt.Errorf("metric %s: sample %d is %v: a %s is never negative", k, i+1, v, k)
+		}
+	}
+	sum := Summarize(m.Samples)
+	if err := same("metric "+k+": median", r.Metrics[k], sum.Median); err != nil {
+		return err
+	}
+	return sameInterval("metric "+k+": ", len(m.Samples), m.CILow, m.CIHigh, sum)
+}
+
+func sameInterval(what string, n int, lo, hi *float64, sum Summary) error {
+	switch {
+	case (lo == nil) != (sum.Lo == nil) || (hi == nil) != (sum.Hi == nil):
+		if sum.Lo == nil {
+			return fmt.Errorf("%sa confidence interval is stored, but %d samples are too few for one", what, n)
+		}
+		return fmt.Errorf("%sthe confidence interval is missing, but the samples give [%v, %v]", what, *sum.Lo, *sum.Hi)
+	case lo == nil:
+		return nil
+	}
+	if err := same(what+"ci_low", *lo, *sum.Lo); err != nil {
+		return err
+	}
+	return same(what+"ci_high", *hi, *sum.Hi)
+}
+
+// same refuses a stored summary value that is not the one computed from the
+// samples. zbench writes the shortest decimal that reads back exactly, so
+// the two agree to the last bit; the tolerance is for other writers'
+// last-digit rounding, not for a changed value.
+func same(what string, stored, computed float64) error {
+	if math.Abs(stored-computed) <= 1e-9*max(math.Abs(stored), math.Abs(computed)) {
+		return nil
+	}
+	return fmt.Errorf("the stored %s %v is not what the samples give (%v): the record was changed after it was written", what, stored, computed)
 }

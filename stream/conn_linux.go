@@ -41,9 +41,8 @@ type Conn struct {
 	msg      [msgSize]byte
 
 	// Readings at the edges of the timed region.
-	cpu0             time.Duration
-	retrans0, segs0  uint32
-	retrans, segsOut uint32
+	cpu0            time.Duration
+	retrans0, segs0 uint32
 }
 
 // Dial starts the sink of benchmark spec (its Spec.Child must be SinkChild)
@@ -93,7 +92,11 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 		closeAll(child)
 		return nil, fmt.Errorf("unknown stream kind %q", l.Kind)
 	}
-	args := SinkArgs{Kind: l.Kind, CPU: l.CPU, ReadSize: l.ReadSize, Netns: l.Transport.ServerNetns, Addr: l.Transport.ServerAddr}.Encode()
+	a := SinkArgs{Kind: l.Kind, CPU: l.CPU, ReadSize: l.ReadSize}
+	if l.Kind == "tcp" {
+		a.Netns, a.Addr = l.Transport.ServerNetns, l.Transport.ServerAddr
+	}
+	args := a.Encode()
 	files := make([]*os.File, len(child))
 	for i, fd := range child {
 		files[i] = os.NewFile(uintptr(fd), "sink")

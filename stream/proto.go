@@ -4,7 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
 	"time"
+
+	"zbench/peer"
 )
 
 // The sink is the receiving end of every stream benchmark in bw and
@@ -65,18 +71,46 @@ func (j Job) encode(m *[msgSize]byte) {
 	}
 }
 
-func decodeJob(m *[msgSize]byte) (Job, error) {
+// MaxReadSize bounds the sink's read buffer, the one allocation a client
+// sizes: the serve protocol's bound on the read size a remote client may
+// ask for, and the sink's own, whatever starts it.
+const MaxReadSize = peer.MaxReadSize
+
+// decodeJob reads a job the sender wrote and refuses, with a message, any
+// the sink cannot carry out within its means: negative or overflowing sizes
+// and counts, a response larger than the sink's read buffer of bufSize
+// bytes (the sink never allocates for a job), a header that cannot carry the
+// response number, a pattern period that is not whole words, or fields of
+// the other mode.
+func decodeJob(m *[msgSize]byte, bufSize int) (Job, error) {
 	le := binary.LittleEndian
 	v := func(i int) int64 { return int64(le.Uint64(m[8*i:])) }
 	j := Job{Bytes: v(0), Offset: v(1), Responses: v(2), Header: v(3), File: v(4), FirstSeq: v(5),
 		Pattern: Pattern{Seed: uint64(v(6)), Period: v(7)}, Verify: m[64] == 1}
 	switch {
-	case j.Bytes < 0 || j.Offset < 0 || j.Responses < 0 || j.Header < 0 || j.File < 0 || j.Pattern.Period < 0:
-		return j, fmt.Errorf("bad job %+v", j)
-	case j.Responses > 0 && j.Header < 8:
-		return j, fmt.Errorf("bad job: a %d-byte header cannot carry the response number", j.Header)
+	case j.Bytes < 0 || j.Offset < 0 || j.Responses < 0 || j.Header < 0 || j.File < 0 || j.FirstSeq < 0 || j.Pattern.Period < 0:
+		return j, fmt.Errorf("bad job: a negative size, offset or count in %+v", j)
+	case m[64] > 1:
+		return j, fmt.Errorf("bad job: verify flag %d", m[64])
 	case j.Pattern.Period%8 != 0:
 		return j, fmt.Errorf("bad job: pattern period %d is not a multiple of 8", j.Pattern.Period)
+	case j.Responses == 0 && (j.Header != 0 || j.File != 0 || j.FirstSeq != 0):
+		return j, fmt.Errorf("bad job: a stream job with a response's header %d, file %d or number %d", j.Header, j.File, j.FirstSeq)
+	case j.Responses == 0 && j.Bytes > math.MaxInt64-j.Offset:
+		return j, fmt.Errorf("bad job: %d bytes from stream offset %d overflow the offset", j.Bytes, j.Offset)
+	case j.Responses == 0:
+		return j, nil
+	case j.Bytes != 0 || j.Offset != 0:
+		return j, fmt.Errorf("bad job: a response job with stream bytes %d at offset %d", j.Bytes, j.Offset)
+	case j.Header < 8:
+		return j, fmt.Errorf("bad job: a %d-byte header cannot carry the response number", j.Header)
+	case j.Header > int64(bufSize) || j.File > int64(bufSize) || j.Header+j.File > int64(bufSize):
+		return j, fmt.Errorf("bad job: a response of a %d-byte header and a %d-byte file does not fit the receiver's "+
+			"%d-byte buffer", j.Header, j.File, bufSize)
+	case j.Responses > math.MaxInt64-j.FirstSeq:
+		return j, fmt.Errorf("bad job: %d responses from number %d overflow the number", j.Responses, j.FirstSeq)
+	case j.Responses > math.MaxInt64/(j.Header+j.File):
+		return j, fmt.Errorf("bad job: %d responses of %d bytes overflow the byte count", j.Responses, j.Header+j.File)
 	}
 	return j, nil
 }
@@ -140,4 +174,79 @@ func ResponsesCRC(header, file int64, first, n int64, fp Pattern) uint64 {
 		crc = UpdateCRC(crc, resp)
 	}
 	return crc
+}
+
+// SinkArgs are the sink helper's arguments, one type with one encoding for
+// a local stream (Dial) and a remote end (Remote): KIND CPU READSIZE NETNS
+// ADDR [CLIENT].
+type SinkArgs struct {
+	Kind     string // "pipe", "unix" or "tcp"
+	CPU      int    // -1: not pinned
+	ReadSize int    // the read buffer: 1 … MaxReadSize bytes
+	// For tcp: the network namespace to listen in ("": this one), the
+	// address, and, under zbench serve, the only client address served.
+	Netns  string
+	Addr   netip.Addr
+	Client netip.Addr
+}
+
+// maxCPU bounds a CPU number (the kernel's CPU_SETSIZE is far lower on
+// most builds; pinning says so where it is).
+const maxCPU = 1 << 16
+
+// Encode writes the arguments as ParseSinkArgs reads them.
+func (a SinkArgs) Encode() []string {
+	args := []string{a.Kind, strconv.Itoa(a.CPU), strconv.Itoa(a.ReadSize), a.Netns, addrString(a.Addr)}
+	if a.Client.IsValid() {
+		args = append(args, a.Client.String())
+	}
+	return args
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// ParseSinkArgs reads and bounds the sink's arguments: whoever starts it
+// (a worker, or zbench serve for a remote client), the sink allocates no
+// more than MaxReadSize and listens only on an IPv4 address it was given.
+func ParseSinkArgs(args []string) (SinkArgs, error) {
+	var a SinkArgs
+	if len(args) != 5 && len(args) != 6 {
+		return a, fmt.Errorf("want KIND CPU READSIZE NETNS ADDR [CLIENT], got %d arguments", len(args))
+	}
+	a.Kind, a.Netns = args[0], args[3]
+	var err error
+	switch a.Kind {
+	case "pipe", "unix", "tcp":
+	default:
+		return a, fmt.Errorf("unknown stream kind %q", a.Kind)
+	}
+	if a.CPU, err = strconv.Atoi(args[1]); err != nil || a.CPU < -1 || a.CPU >= maxCPU {
+		return a, fmt.Errorf("bad CPU %q: want -1 (not pinned) or 0 … %d", args[1], maxCPU-1)
+	}
+	if a.ReadSize, err = strconv.Atoi(args[2]); err != nil || a.ReadSize <= 0 || a.ReadSize > MaxReadSize {
+		return a, fmt.Errorf("bad read size %q: want 1 … %d bytes", args[2], MaxReadSize)
+	}
+	if a.Kind != "tcp" {
+		if a.Netns != "" || args[4] != "" || len(args) == 6 {
+			return a, fmt.Errorf("a %s stream takes no network namespace or address, got %q", a.Kind, args[3:])
+		}
+		return a, nil
+	}
+	if a.Netns != "" && !strings.HasPrefix(a.Netns, "/") {
+		return a, fmt.Errorf("network namespace %q: want an absolute path", a.Netns)
+	}
+	if a.Addr, err = netip.ParseAddr(args[4]); err != nil || !a.Addr.Is4() {
+		return a, fmt.Errorf("bad listening address %q: want an IPv4 address", args[4])
+	}
+	if len(args) == 6 {
+		if a.Client, err = netip.ParseAddr(args[5]); err != nil || !a.Client.Is4() {
+			return a, fmt.Errorf("bad client address %q: want an IPv4 address", args[5])
+		}
+	}
+	return a, nil
 }

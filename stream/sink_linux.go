@@ -20,6 +20,7 @@ import (
 func SinkChild(args []string) error {
 	a, err := ParseSinkArgs(args)
 	if err != nil {
+		(&sink{rep: 4}).fail(err)
 		return err
 	}
 	runtime.LockOSThread()
@@ -28,7 +29,6 @@ func SinkChild(args []string) error {
 			return err
 		}
 	}
-	readSize := a.ReadSize
 	k := &sink{ctl: 3, rep: 4, fd: 5}
 	if k.tcp = a.Kind == "tcp"; k.tcp {
 		if k.fd, err = k.accept(a); err != nil {
@@ -36,7 +36,9 @@ func SinkChild(args []string) error {
 			return err
 		}
 	}
-	k.buf = make([]byte, readSize)
+	// The only buffer, allocated once: a job that does not fit it is
+	// refused (decodeJob), never met by allocating more.
+	k.buf = make([]byte, a.ReadSize)
 	Pattern{}.Fill(k.buf, 0) // fault the pages in before any timing
 	for {
 		if _, err := sys.ReadFull(k.ctl, k.msg[:]); err != nil {
@@ -45,7 +47,7 @@ func SinkChild(args []string) error {
 			}
 			return err
 		}
-		j, err := decodeJob(&k.msg)
+		j, err := decodeJob(&k.msg, len(k.buf))
 		if err == nil {
 			err = k.run(j)
 		}
@@ -157,11 +159,7 @@ func (k *sink) stream(j Job) (Report, error) {
 
 func (k *sink) responses(j Job) (Report, error) {
 	var r Report
-	size := j.Header + j.File
-	if int64(len(k.buf)) < size {
-		k.buf = make([]byte, size)
-		Pattern{}.Fill(k.buf, 0)
-	}
+	size := j.Header + j.File // decodeJob saw it fit k.buf
 	resp := k.buf[:size]
 	var req [1]byte
 	for i := range j.Responses {

@@ -59,3 +59,34 @@ func TestSinkCatchesCorruption(t *testing.T) {
 		s.Close()
 	}
 }
+
+// A helper asked for more than it may hold refuses with a message, before
+// allocating: a response larger than its buffer (Header=File=2^62
+// overflowed and panicked it; 1 GiB took 1.06 GB), or a read buffer beyond
+// MaxReadSize.
+func TestSinkRefusesOversize(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tr, _ := peer.Lookup(peer.Loopback)
+	for _, j := range []Job{
+		{Responses: 1, Header: 1 << 62, File: 1 << 62},
+		{Responses: 1, Header: 200, File: 1 << 30},
+	} {
+		s, err := Dial("stream/test/tcp", Link{Kind: "tcp", Transport: tr, CPU: -1, ReadSize: 65536})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Expect(j); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Report()
+		if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "does not fit the receiver's 65536-byte buffer") {
+			t.Errorf("job %+v: %v, want the sink's refusal", j, err)
+		}
+		s.Close()
+	}
+	_, err := Dial("stream/test/tcp", Link{Kind: "tcp", Transport: tr, CPU: -1, ReadSize: MaxReadSize + 1})
+	if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "bad read size") {
+		t.Errorf("read size beyond MaxReadSize: %v, want the sink's refusal", err)
+	}
+}

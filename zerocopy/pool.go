@@ -76,17 +76,6 @@ func (p *pool) sent(i int, n int64) uint32 {
 	return id
 }
 
-// setBytes records how much call id sent, for senders that learn it after
-// the call was made (io_uring's result CQE).
-func (p *pool) setBytes(id uint32, n int64) error {
-	c := &p.calls[id&p.mask]
-	if !c.live || c.id != id {
-		return fmt.Errorf("result for send call %d, which is not outstanding", id)
-	}
-	c.n = n
-	return nil
-}
-
 // complete records that send calls lo … hi (inclusive, across the wrap)
 // are done with their buffers, and whether the kernel copied their data.
 func (p *pool) complete(lo, hi uint32, copied bool) error {

@@ -19,9 +19,9 @@ const responseSeed = 0x66696c65
 
 // responseRun measures one response method at one file size, setting up
 // on a worker's first run and reusing it after, as sendRun does.
-func responseRun(name, method string, file int64, transport string) func(*bench.B) error {
+func responseRun(name string, m responseMethod, file int64, transport string) func(*bench.B) error {
 	return stream.Reused(func(b *bench.B) (*responseState, error) {
-		return newResponseState(name, method, file, transport, stream.SinkCPU(b), b.Verify())
+		return newResponseState(name, m, file, transport, stream.SinkCPU(b), b.Verify())
 	})
 }
 
@@ -33,7 +33,7 @@ type responseState struct {
 	req [1]byte
 }
 
-func newResponseState(name, method string, file int64, transport string, sinkCPU int, verify bool) (st *responseState, err error) {
+func newResponseState(name string, m responseMethod, file int64, transport string, sinkCPU int, verify bool) (st *responseState, err error) {
 	tr, err := peer.Lookup(transport)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func newResponseState(name, method string, file int64, transport string, sinkCPU
 	if st.f, err = pageCacheFile(int(file), st.job.Pattern); err != nil {
 		return nil, err
 	}
-	if st.r, err = newResponder(method, s.Fd, st.f, hdr, file); err != nil {
+	if st.r, err = newResponder(m, s.Fd, st.f, hdr, file); err != nil {
 		return nil, err
 	}
 	job := st.job
@@ -82,7 +82,7 @@ func (st *responseState) serve(n int64) error {
 		}
 		// A server writes a header per response: its cost is in.
 		stream.FillHeader(st.r.hdr, seq)
-		if err := st.r.respond(); err != nil {
+		if err := st.r.send(st.r); err != nil {
 			return st.s.Why(fmt.Errorf("response %d: %w", seq, err))
 		}
 		st.job.FirstSeq++
@@ -130,12 +130,12 @@ func (st *responseState) Close() {
 	st.s.Close()
 }
 
-// responder sends one response: the header in hdr (filled per response),
-// then the file.
+// responder sends one response with its method's send: the header in hdr
+// (filled per response), then the file.
 type responder struct {
+	send     func(*responder) error
 	fd, file int
 	size     int64
-	method   string
 	page     []byte // mapping that holds hdr
 	hdr      []byte
 	fileMap  []byte // mmap of the file (writev, copy)
@@ -146,71 +146,66 @@ type responder struct {
 	zero     int32
 }
 
-func newResponder(method string, fd int, f *os.File, hdr, size int64) (*responder, error) {
-	r := &responder{fd: fd, file: int(f.Fd()), size: size, method: method, one: 1}
+func newResponder(m responseMethod, fd int, f *os.File, hdr, size int64) (*responder, error) {
+	r := &responder{send: m.send, fd: fd, file: int(f.Fd()), size: size, one: 1}
 	var err error
 	if r.page, err = stream.Buffer(int(hdr)); err != nil {
 		return nil, err
 	}
 	r.hdr = r.page[:hdr]
-	switch method {
-	case "write+sendfile", "cork", "msgmore":
-	case "writev", "copy":
+	if m.fileMap {
 		if r.fileMap, err = unix.Mmap(r.file, 0, int(size), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE); err != nil {
 			r.close()
 			return nil, fmt.Errorf("mmap of the file: %w", err)
 		}
-		if method == "copy" {
-			if r.buf, err = stream.Buffer(int(hdr + size)); err != nil {
-				r.close()
-				return nil, err
-			}
+	}
+	if m.oneBuf {
+		if r.buf, err = stream.Buffer(int(hdr + size)); err != nil {
+			r.close()
+			return nil, err
 		}
-	default:
-		r.close()
-		return nil, fmt.Errorf("no response method %q", method)
 	}
 	return r, nil
 }
 
-func (r *responder) respond() error {
-	switch r.method {
-	case "write+sendfile":
-		if err := sys.WriteAll(r.fd, r.hdr); err != nil {
-			return err
-		}
-		return sendfileAll(r.fd, r.file, &r.off, r.size)
-	case "cork":
-		if err := r.cork(&r.one); err != nil {
-			return err
-		}
-		if err := sys.WriteAll(r.fd, r.hdr); err != nil {
-			return err
-		}
-		if err := sendfileAll(r.fd, r.file, &r.off, r.size); err != nil {
-			return err
-		}
-		return r.cork(&r.zero)
-	case "msgmore":
-		for p := r.hdr; len(p) > 0; {
-			n, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(r.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_MORE, 0, 0)
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != 0 {
-				return fmt.Errorf("send(MSG_MORE): %w", e)
-			}
-			p = p[n:]
-		}
-		return sendfileAll(r.fd, r.file, &r.off, r.size)
-	case "writev":
-		return r.writev()
-	case "copy":
-		copy(r.buf, r.hdr)
-		copy(r.buf[len(r.hdr):], r.fileMap)
-		return sys.WriteAll(r.fd, r.buf)
+func respondWriteSendfile(r *responder) error {
+	if err := sys.WriteAll(r.fd, r.hdr); err != nil {
+		return err
 	}
-	return fmt.Errorf("no response method %q", r.method)
+	return sendfileAll(r.fd, r.file, &r.off, r.size)
+}
+
+func respondCork(r *responder) error {
+	if err := r.cork(&r.one); err != nil {
+		return err
+	}
+	if err := sys.WriteAll(r.fd, r.hdr); err != nil {
+		return err
+	}
+	if err := sendfileAll(r.fd, r.file, &r.off, r.size); err != nil {
+		return err
+	}
+	return r.cork(&r.zero)
+}
+
+func respondMsgMore(r *responder) error {
+	for p := r.hdr; len(p) > 0; {
+		n, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(r.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_MORE, 0, 0)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return fmt.Errorf("send(MSG_MORE): %w", e)
+		}
+		p = p[n:]
+	}
+	return sendfileAll(r.fd, r.file, &r.off, r.size)
+}
+
+func respondCopy(r *responder) error {
+	copy(r.buf, r.hdr)
+	copy(r.buf[len(r.hdr):], r.fileMap)
+	return sys.WriteAll(r.fd, r.buf)
 }
 
 func (r *responder) cork(v *int32) error {
@@ -221,9 +216,9 @@ func (r *responder) cork(v *int32) error {
 	return nil
 }
 
-// writev sends header and file in one call, going on after a short write
-// from where it stopped.
-func (r *responder) writev() error {
+// respondWritev sends header and file in one call, going on after a short
+// write from where it stopped.
+func respondWritev(r *responder) error {
 	parts := [2][]byte{r.hdr, r.fileMap}
 	done := 0 // bytes of the response sent
 	total := len(r.hdr) + len(r.fileMap)

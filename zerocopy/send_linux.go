@@ -31,25 +31,6 @@ const zcPoolBytes = 1 << 20
 // error, never a hang until the worker is killed.
 const completionTimeout = 10 * time.Second
 
-// sender is one method's state: chunk sends exactly one send call's worth
-// of the stream (the bytes at stream offset off), across short sends;
-// flush waits until the kernel is done with every buffer.
-type sender interface {
-	chunk(off int64) error
-	flush() error
-	close()
-}
-
-// sendEnv is what a method is opened with.
-type sendEnv struct {
-	fd     int // the connected socket: raw, blocking
-	size   int // bytes per chunk
-	verify bool
-	pat    stream.Pattern
-	file   *os.File // the file, for file methods
-	tr     peer.Transport
-}
-
 // sendRun measures one method at one size. As for every stream (stream.Reused), the first
 // run of a worker sets up (sink, connection, file, buffers, an 8 MiB
 // warm-up) and the worker's later runs reuse it, each a phase of its own;
@@ -92,7 +73,7 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 			return nil, err
 		}
 	}
-	if st.snd, err = openSender(m.name, st.env); err != nil {
+	if st.snd, err = m.open(st.env); err != nil {
 		return nil, err
 	}
 	if p, ok := st.snd.(interface{ stats() *pool }); ok && m.zc {
@@ -214,37 +195,6 @@ func pageCacheFile(size int, pat stream.Pattern) (*os.File, error) {
 	return f, nil
 }
 
-func openSender(method string, env *sendEnv) (sender, error) {
-	switch method {
-	case "write":
-		return newWrite(env)
-	case "readwrite":
-		return newReadWrite(env)
-	case "mmapwrite":
-		return newMmapWrite(env)
-	case "sendfile":
-		return &sendfileSender{fd: env.fd, file: int(env.file.Fd()), size: int64(env.size)}, nil
-	case "splice":
-		return newSplice(env)
-	case "vmsplice":
-		return newVmsplice(env)
-	case "msgzerocopy":
-		return newMsgZerocopy(env)
-	case "uring":
-		return newUring(env, false)
-	case "uringzc":
-		return newUring(env, true)
-	}
-	if open, ok := testMethods[method]; ok {
-		return open(env)
-	}
-	return nil, fmt.Errorf("no send method %q", method)
-}
-
-// testMethods are methods only the tests define (a sender that corrupts a
-// byte, to show that --verify catches it).
-var testMethods = map[string]func(*sendEnv) (sender, error){}
-
 // noFlush is for methods whose buffers are free when the call returns.
 type noFlush struct{}
 
@@ -324,6 +274,10 @@ func newMmapWrite(env *sendEnv) (sender, error) {
 
 func (w *mmapWriteSender) chunk(int64) error { return sys.WriteAll(w.fd, w.m) }
 func (w *mmapWriteSender) close()            { unix.Munmap(w.m) }
+
+func newSendfile(env *sendEnv) (sender, error) {
+	return &sendfileSender{fd: env.fd, file: int(env.file.Fd()), size: int64(env.size)}, nil
+}
 
 // sendfile(2) of the whole file.
 type sendfileSender struct {
@@ -565,9 +519,13 @@ func newMsgZerocopy(env *sendEnv) (sender, error) {
 	m := &msgZerocopySender{mem: mem, verify: env.verify, pat: env.pat}
 	m.zcSender = zcSender{
 		pool: newPool(bufs, 4*len(bufs), 0), // the kernel's counter starts at 0 on a new socket
-		send: func(p []byte) (int, syscall.Errno) {
+		what: "send(MSG_ZEROCOPY)",
+		send: func(p []byte, _ uint32) (int, error) {
 			n, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_ZEROCOPY, 0, 0)
-			return int(n), e
+			if e != 0 {
+				return 0, e
+			}
+			return int(n), nil
 		},
 		recv: func() (completion, bool, error) {
 			r, ok, err := sys.RecvZerocopy(fd, oob)
@@ -591,17 +549,31 @@ func (m *msgZerocopySender) stats() *pool { return m.pool }
 func (m *msgZerocopySender) close()       { unix.Munmap(m.mem) }
 
 // io_uring SEND (zc false: one buffer, released at its result) or SEND_ZC
-// (a pool, each buffer released at its notification).
+// (a pool, each buffer released at its notification), driven by the same
+// loop as MSG_ZEROCOPY (zcSender), with the same completion timeout: a send
+// call is one request, submitted and waited for in one io_uring_enter;
+// notifications are the completions.
 type uringSender struct {
+	zcSender
 	ring   *sys.Ring
 	fd     int
 	zc     bool
-	pool   *pool
 	mem    []byte
 	verify bool
 	pat    stream.Pattern
+	fill   func([]byte)
+	off    int64
 	first  bool // no request has completed yet: an EINVAL means no SEND_ZC
+	// Completions seen while waiting for a request's result (notifications
+	// of earlier requests; for SEND, the request's own release), handed to
+	// zcSender's reap in order. Its capacity is the pool's call table, so
+	// appending never allocates.
+	pending []completion
+	head    int
 }
+
+func newUringSend(env *sendEnv) (sender, error)   { return newUring(env, false) }
+func newUringSendZC(env *sendEnv) (sender, error) { return newUring(env, true) }
 
 func newUring(env *sendEnv, zc bool) (sender, error) {
 	var mem []byte
@@ -624,55 +596,50 @@ func newUring(env *sendEnv, zc bool) (sender, error) {
 		unix.Munmap(mem)
 		return nil, err
 	}
-	return &uringSender{ring: ring, fd: env.fd, zc: zc, pool: newPool(bufs, maxCalls, 0), mem: mem,
-		verify: env.verify, pat: env.pat, first: true}, nil
+	u := &uringSender{ring: ring, fd: env.fd, zc: zc, mem: mem, verify: env.verify, pat: env.pat, first: true}
+	u.zcSender = zcSender{
+		pool: newPool(bufs, maxCalls, 0),
+		what: "io_uring SEND",
+		send: u.send,
+		recv: u.recv,
+		wait: func() error {
+			_, err := u.ring.SubmitWait(0, 1, completionTimeout)
+			return err
+		},
+	}
+	if zc {
+		u.what = "io_uring SEND_ZC"
+	}
+	u.pending = make([]completion, 0, len(u.pool.calls))
+	u.fill = func(b []byte) { u.pat.Fill(b, u.off) }
+	return u, nil
 }
 
 func (u *uringSender) chunk(off int64) error {
-	i, ok := u.pool.take()
-	for !ok {
-		if err := u.reap(); err != nil {
-			return err
-		}
-		i, ok = u.pool.take()
+	if !u.verify {
+		return u.zcSender.chunk(nil)
 	}
-	buf := u.pool.bufs[i]
-	if u.verify {
-		u.pat.Fill(buf, off)
-	}
-	for sent := 0; sent < len(buf); {
-		for !u.pool.room() {
-			if err := u.reap(); err != nil {
-				return err
-			}
-		}
-		sqe := u.ring.GetSQE()
-		if sqe == nil {
-			return errors.New("io_uring: no free SQE with one request at a time")
-		}
-		id := u.pool.sent(i, 0)
-		// MSG_WAITALL: the kernel retries a partial send itself, so one
-		// request normally carries the whole buffer.
-		if u.zc {
-			sqe.PrepSendZC(u.fd, buf[sent:], unix.MSG_WAITALL, sys.SendZCReportUsage, uint64(id))
-		} else {
-			sqe.PrepSend(u.fd, buf[sent:], unix.MSG_WAITALL, uint64(id))
-		}
-		if _, err := u.ring.SubmitWait(1, 1, completionTimeout); err != nil {
-			return err
-		}
-		n, err := u.result(id)
-		if err != nil {
-			return err
-		}
-		sent += n
-	}
-	return nil
+	u.off = off
+	return u.zcSender.chunk(u.fill)
 }
 
-// result reaps CQEs until request id's result, taking notifications of
-// earlier requests on the way.
-func (u *uringSender) result(id uint32) (int, error) {
+// send is one request for p, numbered id: submitted, and waited for until
+// its result, taking the notifications of earlier requests on the way.
+// MSG_WAITALL: the kernel retries a partial send itself, so one request
+// normally carries the whole buffer.
+func (u *uringSender) send(p []byte, id uint32) (int, error) {
+	sqe := u.ring.GetSQE()
+	if sqe == nil {
+		return 0, errors.New("no free SQE with one request at a time")
+	}
+	if u.zc {
+		sqe.PrepSendZC(u.fd, p, unix.MSG_WAITALL, sys.SendZCReportUsage, uint64(id))
+	} else {
+		sqe.PrepSend(u.fd, p, unix.MSG_WAITALL, uint64(id))
+	}
+	if _, err := u.ring.SubmitWait(1, 1, completionTimeout); err != nil {
+		return 0, err
+	}
 	for {
 		cqe, ok := u.ring.PeekCQE()
 		if !ok {
@@ -683,67 +650,54 @@ func (u *uringSender) result(id uint32) (int, error) {
 		}
 		u.ring.SeenCQE()
 		if cqe.Flags&sys.CQEFNotif != 0 {
-			if err := u.pool.complete(uint32(cqe.UserData), uint32(cqe.UserData), cqe.ZCCopied()); err != nil {
-				return 0, err
-			}
+			u.pending = append(u.pending, completion{lo: uint32(cqe.UserData), hi: uint32(cqe.UserData), copied: cqe.ZCCopied()})
 			continue
 		}
 		if uint32(cqe.UserData) != id {
-			return 0, fmt.Errorf("io_uring: result of request %d while waiting for %d", cqe.UserData, id)
+			return 0, fmt.Errorf("result of request %d while waiting for %d", cqe.UserData, id)
 		}
 		if cqe.Res < 0 {
 			e := syscall.Errno(-cqe.Res)
 			if u.zc && u.first && (e == syscall.EINVAL || e == syscall.EOPNOTSUPP) {
 				return 0, fmt.Errorf("%w: the kernel refuses IORING_OP_SEND_ZC with report-usage (Linux 6.2): %v", bench.ErrNotSupported, e)
 			}
-			return 0, fmt.Errorf("io_uring send: %w", e)
+			if cqe.Flags&sys.CQEFMore != 0 {
+				// A notification follows for a call that sent nothing:
+				// a retry would leave it unaccounted.
+				return 0, fmt.Errorf("%v, and a notification follows", e)
+			}
+			return 0, e
 		}
 		u.first = false
-		if err := u.pool.setBytes(id, int64(cqe.Res)); err != nil {
-			return 0, err
-		}
-		if cqe.Flags&sys.CQEFMore == 0 {
-			// No notification follows (plain SEND): the buffer is free.
-			if err := u.pool.release(id); err != nil {
-				return 0, err
-			}
-		}
-		if cqe.Res == 0 {
-			return 0, errors.New("io_uring send: no progress")
+		if cqe.Flags&sys.CQEFMore == 0 && cqe.Res > 0 {
+			// No notification follows (plain SEND): the buffer is free
+			// once zcSender has recorded the call.
+			u.pending = append(u.pending, completion{lo: id, hi: id, release: true})
 		}
 		return int(cqe.Res), nil
 	}
 }
 
-// reap waits for at least one CQE and takes every notification ready.
-func (u *uringSender) reap() error {
-	if u.ring.CQReady() == 0 {
-		if _, err := u.ring.SubmitWait(0, 1, completionTimeout); err != nil {
-			return err
+// recv hands out the completions send set aside, then notifications ready
+// in the CQ, without waiting.
+func (u *uringSender) recv() (completion, bool, error) {
+	if u.head < len(u.pending) {
+		c := u.pending[u.head]
+		u.head++
+		if u.head == len(u.pending) {
+			u.pending, u.head = u.pending[:0], 0
 		}
+		return c, true, nil
 	}
-	for {
-		cqe, ok := u.ring.PeekCQE()
-		if !ok {
-			return nil
-		}
-		u.ring.SeenCQE()
-		if cqe.Flags&sys.CQEFNotif == 0 {
-			return fmt.Errorf("io_uring: unexpected result CQE for request %d", cqe.UserData)
-		}
-		if err := u.pool.complete(uint32(cqe.UserData), uint32(cqe.UserData), cqe.ZCCopied()); err != nil {
-			return err
-		}
+	cqe, ok := u.ring.PeekCQE()
+	if !ok {
+		return completion{}, false, nil
 	}
-}
-
-func (u *uringSender) flush() error {
-	for u.pool.out > 0 {
-		if err := u.reap(); err != nil {
-			return err
-		}
+	u.ring.SeenCQE()
+	if cqe.Flags&sys.CQEFNotif == 0 {
+		return completion{}, false, fmt.Errorf("io_uring: unexpected result CQE for request %d", cqe.UserData)
 	}
-	return nil
+	return completion{lo: uint32(cqe.UserData), hi: uint32(cqe.UserData), copied: cqe.ZCCopied()}, true, nil
 }
 
 func (u *uringSender) stats() *pool { return u.pool }

@@ -6,22 +6,33 @@ import (
 	"syscall"
 )
 
-// completion is one MSG_ZEROCOPY notification: send calls lo … hi are done.
+// completion is one zero-copy notification: send calls lo … hi are done
+// with their buffers. release marks a call that gets no notification (an
+// io_uring SEND, whose buffer is free at its result): it frees the buffer
+// without counting as a zero-copy completion.
 type completion struct {
-	lo, hi uint32
-	copied bool
+	lo, hi  uint32
+	copied  bool
+	release bool
 }
 
-// zcSender drives MSG_ZEROCOPY sends through a pool. The three system
-// operations are fields so that tests can put a fake kernel behind them:
+// zcSender is the send loop of every method that sends from a pool of
+// buffers and learns from completions when the kernel is done with each:
+// MSG_ZEROCOPY, and io_uring SEND and SEND_ZC. The three system operations
+// are fields, set by each method (and by tests, which put a fake kernel
+// behind them):
 //
-//   - send is send(fd, p, MSG_ZEROCOPY): bytes sent, or an errno;
-//   - recv reads one completion from the error queue without blocking
-//     (ok false: none queued);
-//   - wait blocks until a completion may be read.
+//   - send makes one send call of p, numbered id (the number the pool gives
+//     it: MSG_ZEROCOPY's kernel counter, io_uring's user data), and returns
+//     the bytes sent, or an error; EINTR and ENOBUFS (as syscall.Errno) are
+//     retried;
+//   - recv reads one completion without blocking (ok false: none queued);
+//   - wait blocks until a completion may be read, for at most
+//     completionTimeout: a lost completion is an error, never a hang.
 type zcSender struct {
 	pool *pool
-	send func(p []byte) (int, syscall.Errno)
+	what string // the send call, for errors: "send(MSG_ZEROCOPY)"
+	send func(p []byte, id uint32) (int, error)
 	recv func() (c completion, ok bool, err error)
 	wait func() error
 
@@ -29,7 +40,7 @@ type zcSender struct {
 }
 
 // errNoProgress is a send that returned 0 bytes on a blocking socket.
-var errNoProgress = errors.New("send(MSG_ZEROCOPY) sent nothing")
+var errNoProgress = errors.New("sent nothing")
 
 // chunk sends one whole pool buffer: the next in turn, once the kernel is
 // done with it, after fill (nil: leave the contents) has written it.
@@ -58,26 +69,26 @@ func (z *zcSender) chunk(fill func([]byte)) error {
 				return err
 			}
 		}
-		n, e := z.send(buf[sent:])
-		switch e {
-		case 0:
+		n, err := z.send(buf[sent:], z.pool.id)
+		switch {
+		case err == nil:
 			if n <= 0 {
-				return errNoProgress
+				return fmt.Errorf("%s: %w", z.what, errNoProgress)
 			}
 			z.pool.sent(i, int64(n))
 			sent += n
-		case syscall.EINTR:
-		case syscall.ENOBUFS:
+		case err == syscall.EINTR:
+		case err == syscall.ENOBUFS:
 			z.enobufs++
 			if z.pool.out == 0 {
-				return fmt.Errorf("send(MSG_ZEROCOPY): ENOBUFS with no send in flight: the locked-memory limit "+
-					"(ulimit -l) or net.core.optmem_max is too small for one %d-byte send", len(buf)-sent)
+				return fmt.Errorf("%s: ENOBUFS with no send in flight: the locked-memory limit "+
+					"(ulimit -l) or net.core.optmem_max is too small for one %d-byte send", z.what, len(buf)-sent)
 			}
 			if err := z.reap(true); err != nil {
 				return err
 			}
 		default:
-			return fmt.Errorf("send(MSG_ZEROCOPY): %w", e)
+			return fmt.Errorf("%s: %w", z.what, err)
 		}
 	}
 	return nil
@@ -102,7 +113,12 @@ func (z *zcSender) reap(block bool) error {
 			continue
 		}
 		got = true
-		if err := z.pool.complete(c.lo, c.hi, c.copied); err != nil {
+		if c.release {
+			err = z.pool.release(c.lo)
+		} else {
+			err = z.pool.complete(c.lo, c.hi, c.copied)
+		}
+		if err != nil {
 			return err
 		}
 	}

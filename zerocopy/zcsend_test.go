@@ -2,6 +2,7 @@ package zerocopy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -36,10 +37,13 @@ type flight struct {
 	snap []byte
 }
 
-func (k *fakeKernel) send(p []byte) (int, syscall.Errno) {
+func (k *fakeKernel) send(p []byte, id uint32) (int, error) {
 	if len(k.inflight) >= k.limit {
 		k.enobufs++
 		return 0, syscall.ENOBUFS
+	}
+	if id != k.id {
+		return 0, fmt.Errorf("send call numbered %d, the kernel's counter is at %d", id, k.id)
 	}
 	n := len(p)
 	if k.rng.Float64() < k.shortProb {
@@ -48,7 +52,7 @@ func (k *fakeKernel) send(p []byte) (int, syscall.Errno) {
 	k.inflight = append(k.inflight, flight{id: k.id, buf: p[:n], snap: slices.Clone(p[:n])})
 	k.stream = append(k.stream, p[:n]...)
 	k.id++
-	return n, 0
+	return n, nil
 }
 
 // progress completes a random run of consecutive outstanding calls.
@@ -112,7 +116,7 @@ func newSender(k *fakeKernel, nbuf, size, maxCalls int) *zcSender {
 	for i := range bufs {
 		bufs[i] = make([]byte, size)
 	}
-	return &zcSender{pool: newPool(bufs, maxCalls, k.id), send: k.send, recv: k.recv, wait: k.wait}
+	return &zcSender{pool: newPool(bufs, maxCalls, k.id), what: "fake send", send: k.send, recv: k.recv, wait: k.wait}
 }
 
 // No buffer is handed out, refilled and sent while the kernel still holds
@@ -198,12 +202,12 @@ func TestZCSenderENOBUFSWithNothingInFlight(t *testing.T) {
 func TestZCSenderSendError(t *testing.T) {
 	k := newFake(1, 0)
 	z := newSender(k, 2, 64, 8)
-	z.send = func([]byte) (int, syscall.Errno) { return 0, syscall.ECONNRESET }
-	if err := z.chunk(nil); err == nil || !strings.Contains(err.Error(), "connection reset") {
-		t.Fatalf("err = %v", err)
+	z.send = func([]byte, uint32) (int, error) { return 0, syscall.ECONNRESET }
+	if err := z.chunk(nil); !errors.Is(err, syscall.ECONNRESET) || !strings.HasPrefix(err.Error(), "fake send: ") {
+		t.Fatalf("err = %v, want the send's ECONNRESET, named", err)
 	}
-	z.send = func([]byte) (int, syscall.Errno) { return 0, 0 }
-	if err := z.chunk(nil); err != errNoProgress {
+	z.send = func([]byte, uint32) (int, error) { return 0, nil }
+	if err := z.chunk(nil); !errors.Is(err, errNoProgress) {
 		t.Fatalf("err = %v, want errNoProgress", err)
 	}
 }

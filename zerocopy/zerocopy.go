@@ -17,10 +17,11 @@ package zerocopy
 
 import (
 	"fmt"
-	"zbench/name"
+	"os"
 
 	"zbench/bench"
 	"zbench/internal/sys"
+	"zbench/name"
 	"zbench/peer"
 	"zbench/stream"
 )
@@ -39,44 +40,67 @@ var sendSizes = []int64{4 << 10, 16 << 10, 64 << 10, 128 << 10, 256 << 10, 1 << 
 // can be compared.
 const recvSize = 128 << 10
 
-// sendMethod is one way of sending. file methods send the same file again
-// and again (it is in the page cache before timing); the others send from
-// user memory, refilled with the stream's pattern for every send under
-// --verify.
+// sender is one method's state: chunk sends exactly one send call's worth
+// of the stream (the bytes at stream offset off), across short sends;
+// flush waits until the kernel is done with every buffer.
+type sender interface {
+	chunk(off int64) error
+	flush() error
+	close()
+}
+
+// sendEnv is what a method is opened with.
+type sendEnv struct {
+	fd     int // the connected socket: raw, blocking
+	size   int // bytes per chunk
+	verify bool
+	pat    stream.Pattern
+	file   *os.File // the file, for file methods
+	tr     peer.Transport
+}
+
+// sendMethod is one way of sending, and the one place its name is
+// written: the table below is the list of methods, their docs, which of
+// them the default suite runs, and the function that opens each one's
+// sender. file methods send the same file again and again (it is in the
+// page cache before timing); the others send from user memory, refilled
+// with the stream's pattern for every send under --verify.
 type sendMethod struct {
 	name string
 	doc  string
 	file bool
 	zc   bool // reports copied-fraction
+	def  bool // in the default suite, at 128KiB over loopback
 	reqs []func() error
+	open func(*sendEnv) (sender, error)
 }
 
 var sendMethods = []sendMethod{
-	{name: "write", doc: "write(2) from one user buffer: the kernel copies every byte into socket buffers. The baseline, " +
-		"and what iperf3 does"},
-	{name: "readwrite", file: true, doc: "pread(2) of the file into a user buffer, then write(2) of it: two copies, the " +
-		"classic file server loop"},
-	{name: "mmapwrite", file: true, doc: "write(2) straight from an mmap of the file: one copy, from the page cache into " +
-		"socket buffers"},
-	{name: "sendfile", file: true, doc: "sendfile(2) from the file to the socket: the socket takes references to the page " +
-		"cache pages, no copy on the send side (iperf3 -Z)"},
-	{name: "splice", file: true, doc: "splice(2) from the file into a pipe (sized to one send with F_SETPIPE_SZ), then " +
-		"splice(2) from the pipe to the socket: page references all the way, two calls per send"},
-	{name: "vmsplice", doc: "vmsplice(2) of user memory into a pipe (SPLICE_F_GIFT, as the classic recipe has it; for a " +
-		"socket it changes nothing), then splice(2) to the socket: the socket holds references to the user's pages. " +
-		"vmsplice has no completion, so a page may be rewritten only when nothing can still hold it; the sender cycles " +
-		"through a ring as large as the pipe, the most the send queue holds (tcp_wmem max) and the most the receiver " +
-		"may queue (tcp_rmem max) together, as a correct vmsplice sender must"},
-	{name: "msgzerocopy", zc: true, doc: "send(2) with MSG_ZEROCOPY on a socket with SO_ZEROCOPY: the kernel pins the " +
-		"user pages and posts a completion on the socket's error queue when it is done with them. A small pool of " +
-		"buffers, each reused only after its completion; completions read with recvmsg(MSG_ERRQUEUE) only when the next " +
-		"buffer is still busy (they coalesce meanwhile); ENOBUFS (optmem or locked-memory limit) answered by draining " +
-		"completions and retrying"},
-	{name: "uring", reqs: []func() error{sys.ProbeIOUring}, doc: "io_uring IORING_OP_SEND from one user buffer, one " +
-		"request submitted and reaped per io_uring_enter: write(2) through io_uring, copy included"},
-	{name: "uringzc", zc: true, reqs: []func() error{sys.ProbeIOUring}, doc: "io_uring IORING_OP_SEND_ZC with " +
-		"IORING_SEND_ZC_REPORT_USAGE: one request at a time, buffers from a small pool, each reused only after its " +
-		"notification CQE, whose usage flag says whether the kernel copied"},
+	{name: "write", def: true, open: newWrite, doc: "write(2) from one user buffer: the kernel copies every byte into " +
+		"socket buffers. The baseline, and what iperf3 does"},
+	{name: "readwrite", file: true, open: newReadWrite, doc: "pread(2) of the file into a user buffer, then write(2) of " +
+		"it: two copies, the classic file server loop"},
+	{name: "mmapwrite", file: true, open: newMmapWrite, doc: "write(2) straight from an mmap of the file: one copy, " +
+		"from the page cache into socket buffers"},
+	{name: "sendfile", file: true, def: true, open: newSendfile, doc: "sendfile(2) from the file to the socket: the " +
+		"socket takes references to the page cache pages, no copy on the send side (iperf3 -Z)"},
+	{name: "splice", file: true, open: newSplice, doc: "splice(2) from the file into a pipe (sized to one send with " +
+		"F_SETPIPE_SZ), then splice(2) from the pipe to the socket: page references all the way, two calls per send"},
+	{name: "vmsplice", open: newVmsplice, doc: "vmsplice(2) of user memory into a pipe (SPLICE_F_GIFT, as the classic " +
+		"recipe has it; for a socket it changes nothing), then splice(2) to the socket: the socket holds references to " +
+		"the user's pages. vmsplice has no completion, so a page may be rewritten only when nothing can still hold it; " +
+		"the sender cycles through a ring as large as the pipe, the most the send queue holds (tcp_wmem max) and the " +
+		"most the receiver may queue (tcp_rmem max) together, as a correct vmsplice sender must"},
+	{name: "msgzerocopy", zc: true, def: true, open: newMsgZerocopy, doc: "send(2) with MSG_ZEROCOPY on a socket with " +
+		"SO_ZEROCOPY: the kernel pins the user pages and posts a completion on the socket's error queue when it is done " +
+		"with them. A small pool of buffers, each reused only after its completion; completions read with " +
+		"recvmsg(MSG_ERRQUEUE) only when the next buffer is still busy (they coalesce meanwhile); ENOBUFS (optmem or " +
+		"locked-memory limit) answered by draining completions and retrying"},
+	{name: "uring", reqs: []func() error{sys.ProbeIOUring}, open: newUringSend, doc: "io_uring IORING_OP_SEND from " +
+		"one user buffer, one request submitted and reaped per io_uring_enter: write(2) through io_uring, copy included"},
+	{name: "uringzc", zc: true, def: true, reqs: []func() error{sys.ProbeIOUring}, open: newUringSendZC, doc: "io_uring " +
+		"IORING_OP_SEND_ZC with IORING_SEND_ZC_REPORT_USAGE: one request at a time, buffers from a small pool, each " +
+		"reused only after its notification CQE, whose usage flag says whether the kernel copied"},
 }
 
 // zcNote is how the docs of the zero-copy methods read copied-fraction.
@@ -106,7 +130,7 @@ func sendSpecs() []bench.Spec {
 					Name:      full,
 					Doc:       doc,
 					Unit:      "B/s",
-					Default:   tr == peer.Loopback && size == 128<<10 && isDefault(m.name),
+					Default:   tr == peer.Loopback && size == 128<<10 && m.def,
 					Pin:       true,
 					Target:    stream.Target,
 					PerWorker: stream.PerWorker,
@@ -121,30 +145,34 @@ func sendSpecs() []bench.Spec {
 	return specs
 }
 
-func isDefault(method string) bool {
-	switch method {
-	case "write", "sendfile", "msgzerocopy", "uringzc":
-		return true
-	}
-	return false
-}
-
 // The header-plus-file responses.
 var (
 	responseHeader = int64(200)
 	responseFiles  = []int64{4 << 10, 16 << 10, 64 << 10, 1 << 20}
 )
 
-type responseMethod struct{ name, doc string }
+// responseMethod is one way of sending a response, and the one place its
+// name is written. send sends one response (the header in r.hdr, then the
+// file); it is chosen once, when the responder is made, outside the timed
+// loop. fileMap and oneBuf say what it needs beside the header: an mmap of
+// the file, and a buffer for header and file together.
+type responseMethod struct {
+	name, doc       string
+	fileMap, oneBuf bool
+	send            func(r *responder) error
+}
 
 var responseMethods = []responseMethod{
-	{"write+sendfile", "write(2) of the header, then sendfile(2) of the file, nothing else: with TCP_NODELAY the " +
-		"header leaves as a segment of its own"},
-	{"cork", "TCP_CORK set, write(2) of the header, sendfile(2) of the file, TCP_CORK cleared: the kernel holds " +
-		"partial segments until the uncork, at the price of two setsockopt calls"},
-	{"msgmore", "send(2) of the header with MSG_MORE (a cork for that one call), then sendfile(2) of the file"},
-	{"writev", "one writev(2) of the header and an mmap of the file: one call, both copied into socket buffers"},
-	{"copy", "header and file copied (from an mmap) into one user buffer, then one write(2): two copies, one call"},
+	{name: "write+sendfile", send: respondWriteSendfile, doc: "write(2) of the header, then sendfile(2) of the file, " +
+		"nothing else: with TCP_NODELAY the header leaves as a segment of its own"},
+	{name: "cork", send: respondCork, doc: "TCP_CORK set, write(2) of the header, sendfile(2) of the file, TCP_CORK " +
+		"cleared: the kernel holds partial segments until the uncork, at the price of two setsockopt calls"},
+	{name: "msgmore", send: respondMsgMore, doc: "send(2) of the header with MSG_MORE (a cork for that one call), then " +
+		"sendfile(2) of the file"},
+	{name: "writev", fileMap: true, send: respondWritev, doc: "one writev(2) of the header and an mmap of the file: one " +
+		"call, both copied into socket buffers"},
+	{name: "copy", fileMap: true, oneBuf: true, send: respondCopy, doc: "header and file copied (from an mmap) into one " +
+		"user buffer, then one write(2): two copies, one call"},
 }
 
 func responseSpecs() []bench.Spec {
@@ -170,7 +198,7 @@ func responseSpecs() []bench.Spec {
 					Target:    stream.Target,
 					PerWorker: stream.PerWorker,
 					Requires:  reqs,
-					Run:       responseRun(full, m.name, file, tr),
+					Run:       responseRun(full, m, file, tr),
 					Child:     stream.SinkChild,
 					Remote:    stream.Remote(tr),
 				})

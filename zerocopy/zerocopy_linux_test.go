@@ -1,14 +1,13 @@
 package zerocopy
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"zbench/bench"
+	"zbench/internal/benchtest"
 	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/results"
@@ -17,36 +16,25 @@ import (
 
 // The test binary is zbench for this family: worker and helper processes
 // re-execute it.
-func TestMain(m *testing.M) {
-	if code, ok := bench.Serve(Specs(), os.Args[1:]); ok {
-		os.Exit(code)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { benchtest.Main(m, Specs) }
 
 // corruptAt is the stream offset the test-only method "corrupt" damages.
 const corruptAt = 3*4096 + 123
 
-// A test-only method: write(2), but one byte of the stream is flipped on
-// its way out, as a buffer reused too early or a mishandled short write
-// would change it.
-func init() {
-	sendMethods = append(sendMethods, sendMethod{name: "corrupt", doc: "write(2) with one byte flipped (tests only)"})
-	testMethods["corrupt"] = func(env *sendEnv) (sender, error) {
+// testMethods are methods only the tests add to the table: write(2) with
+// one byte of the stream flipped on its way out, as a buffer reused too
+// early or a mishandled short write would change it; and vmsplice through a
+// ring of one chunk, rewritten while the receiving socket may still hold its
+// pages: what the in-flight bound of the real method prevents.
+var testMethods = []sendMethod{
+	{name: "corrupt", doc: "write(2) with one byte flipped (tests only)", open: func(env *sendEnv) (sender, error) {
 		w, err := newWrite(env)
 		if err != nil {
 			return nil, err
 		}
 		return &corruptSender{writeSender: w.(*writeSender)}, nil
-	}
-}
-
-// A test-only method: vmsplice through a ring of one chunk, rewritten while
-// the receiving socket may still hold its pages: what the in-flight bound
-// of the real method prevents.
-func init() {
-	sendMethods = append(sendMethods, sendMethod{name: "vmsplice-early", doc: "vmsplice reusing its buffer at once (tests only)"})
-	testMethods["vmsplice-early"] = func(env *sendEnv) (sender, error) {
+	}},
+	{name: "vmsplice-early", doc: "vmsplice reusing its buffer at once (tests only)", open: func(env *sendEnv) (sender, error) {
 		ring, err := stream.Buffer(env.size)
 		if err != nil {
 			return nil, err
@@ -56,7 +44,14 @@ func init() {
 			return nil, err
 		}
 		return &vmspliceSender{fd: env.fd, pipe: p, ring: ring, size: env.size, verify: env.verify, pat: env.pat}, nil
-	}
+	}},
+}
+
+// realMethods are the production table, before the tests add theirs.
+var realMethods = sendMethods
+
+func init() {
+	sendMethods = append(sendMethods[:len(sendMethods):len(sendMethods)], testMethods...)
 }
 
 type corruptSender struct{ *writeSender }
@@ -69,27 +64,14 @@ func (c *corruptSender) chunk(off int64) error {
 	return sys.WriteAll(c.fd, c.buf)
 }
 
-func runSpecs(t *testing.T, env []string, verify bool, names ...string) []results.Result {
+func runSpecs(t *testing.T, tr peer.Transport, verify bool, names ...string) []results.Result {
 	t.Helper()
-	specs, err := bench.Named(Specs(), names...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Exe: os.Args[0], Count: 1, Target: 3 * time.Millisecond, WarmUp: -1, CPU: -1, Env: env,
-		Verify: verify, WorkerTimeout: 60 * time.Second}
-	res, err := r.Run(context.Background(), specs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return benchtest.Run(t, Specs(), benchtest.Options{Target: 3 * time.Millisecond, Transport: tr, Verify: verify}, names...)
 }
 
 func sendNames(transport string, sizes ...string) []string {
 	var names []string
-	for _, m := range sendMethods {
-		if _, test := testMethods[m.name]; test {
-			continue
-		}
+	for _, m := range realMethods {
 		for _, size := range sizes {
 			names = append(names, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, size, transport))
 		}
@@ -121,7 +103,9 @@ func check(t *testing.T, res []results.Result) {
 			continue
 		}
 		if strings.HasPrefix(x.Name, "zerocopy/send") {
-			if x.Median < 1e6 || x.Median > 1e12 {
+			// No lower bound: a loaded machine may be as slow as it likes; only a
+			// rate no host reaches (or none at all) says the measurement is wrong.
+			if !(x.Median > 0) || x.Median > 1e12 {
 				t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
 			}
 			for _, m := range []string{"sender-cpu-ns/B", "receiver-cpu-ns/B"} {
@@ -140,7 +124,7 @@ func check(t *testing.T, res []results.Result) {
 				t.Errorf("%s: copied-fraction %v, warnings %q: a local transport must show a copy", x.Name, f, x.Warnings)
 			}
 		} else {
-			if x.Median < 10 || x.Median > 1e7 {
+			if !(x.Median > 0) || x.Median > 1e9 {
 				t.Errorf("%s = %.3g responses/s: implausible", x.Name, x.Median)
 			}
 			if x.Metrics["segments/response"] < 1 || x.Metrics["sender-cpu-ns/response"] <= 0 {
@@ -156,11 +140,11 @@ func check(t *testing.T, res []results.Result) {
 // Every method, at the smallest and a large size, moves the stream intact
 // under --verify.
 func TestSendMethodsVerified(t *testing.T) {
-	check(t, runSpecs(t, nil, true, sendNames(peer.Loopback, "4KiB", "1MiB")...))
+	check(t, runSpecs(t, peer.Transport{}, true, sendNames(peer.Loopback, "4KiB", "1MiB")...))
 }
 
 func TestResponseMethodsVerified(t *testing.T) {
-	check(t, runSpecs(t, nil, true, responseNames(peer.Loopback, "4KiB", "64KiB")...))
+	check(t, runSpecs(t, peer.Transport{}, true, responseNames(peer.Loopback, "4KiB", "64KiB")...))
 }
 
 func TestMethodsVeth(t *testing.T) {
@@ -173,18 +157,18 @@ func TestMethodsVeth(t *testing.T) {
 	}
 	defer pair.Close()
 	names := append(sendNames(peer.Veth, "64KiB"), responseNames(peer.Veth, "16KiB")...)
-	check(t, runSpecs(t, pair.Env(), true, names...))
+	check(t, runSpecs(t, pair.Transport(), true, names...))
 }
 
 // --verify catches one flipped byte, names it, and without --verify the
 // same sender passes (nothing checks).
 func TestVerifyCatchesCorruption(t *testing.T) {
 	name := "zerocopy/send/method=corrupt/size=4KiB/transport=loopback"
-	x := runSpecs(t, nil, true, name)[0]
+	x := runSpecs(t, peer.Transport{}, true, name)[0]
 	if want := fmt.Sprintf("stream byte %d", corruptAt); !strings.Contains(x.Error, want) {
 		t.Errorf("verified run: error %q, want one naming %s", x.Error, want)
 	}
-	if x := runSpecs(t, nil, false, name)[0]; x.Error != "" {
+	if x := runSpecs(t, peer.Transport{}, false, name)[0]; x.Error != "" {
 		t.Errorf("unverified run: %s", x.Error)
 	}
 }
@@ -193,7 +177,8 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 // stream, and --verify says so: the reason vmsplice cycles through a ring
 // larger than everything the kernel can hold.
 func TestVerifyCatchesEarlyReuse(t *testing.T) {
-	x := runSpecs(t, nil, true, "zerocopy/send/method=vmsplice-early/size=64KiB/transport=loopback")[0]
+	benchtest.NoSamplesExpected(t)
+	x := runSpecs(t, peer.Transport{}, true, "zerocopy/send/method=vmsplice-early/size=64KiB/transport=loopback")[0]
 	if !strings.Contains(x.Error, "stream byte") {
 		t.Errorf("vmsplice rewriting spliced pages at once: error %q, want a verification failure", x.Error)
 	}
@@ -222,6 +207,21 @@ func TestNames(t *testing.T) {
 		"zerocopy/response/method=write+sendfile/size=4KiB/transport=loopback"} {
 		if !seen[n] {
 			t.Errorf("no benchmark %s", n)
+		}
+	}
+}
+
+// Every method of the tables can be opened: the table is the whole of a
+// method's wiring.
+func TestMethodTables(t *testing.T) {
+	for _, m := range sendMethods {
+		if m.open == nil || m.name == "" || m.doc == "" {
+			t.Errorf("send method %q: open, name and doc are required", m.name)
+		}
+	}
+	for _, m := range responseMethods {
+		if m.send == nil || m.name == "" || m.doc == "" {
+			t.Errorf("response method %q: send, name and doc are required", m.name)
 		}
 	}
 }

@@ -10,63 +10,79 @@ import (
 	"zbench/report"
 )
 
+// cmdCheck is the CI gate. Its exit statuses are report.Exit*: 0 no
+// regression, 1 a regression, 2 a usage error or an unreadable input, 3
+// could not judge (docs/ci.md).
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "check --baseline BASE [--threshold 5%] CURRENT", stderr)
-	basePath := fs.String("baseline", "", "the baseline run record (required)")
-	threshold := fs.String("threshold", "5%", "fail on a regression whose 95% intervals are apart by more than this, in per cent of the baseline median")
+	fs := newFlagSet("check", "check --baseline BASE [--baseline BASE2...] [--threshold 5%] [--metric NAME] [--allow-missing] CURRENT", stderr)
+	var basePaths []string
+	fs.Func("baseline", "a baseline run record, or a directory of them (required; repeatable: the samples of several runs of one build are pooled)",
+		func(s string) error { basePaths = append(basePaths, s); return nil })
+	threshold := fs.String("threshold", "5%", "fail on a regression whose 95% intervals are apart by more than this percentage of the baseline median (write the % sign: 5%, 0.5%)")
+	metric := fs.String("metric", "", "gate on this metric of each benchmark (e.g. p99-ns, sender-cpu-ns/B) instead of its own unit")
+	allowMissing := fs.Bool("allow-missing", false, "a benchmark missing, skipped or failing in the current run is listed instead of making the gate exit 3")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
-		return exitUsage
+		return report.ExitUsage
 	}
 	thr, err := report.ParseThreshold(*threshold)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "zbench check: --%v\n", err)
-		return exitUsage
-	case *basePath == "":
+		return report.ExitUsage
+	case len(basePaths) == 0:
 		fmt.Fprintln(stderr, "zbench check: --baseline is required")
 		fs.Usage()
-		return exitUsage
+		return report.ExitUsage
 	case len(pos) != 1:
 		fmt.Fprintf(stderr, "zbench check: want one current run record, got %d\n", len(pos))
 		fs.Usage()
-		return exitUsage
+		return report.ExitUsage
 	}
-	base, err := loadOne(*basePath)
+	base, err := report.Load(basePaths)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench check: baseline: %v\n", err)
-		return exitUsage
+		return report.ExitUsage
 	}
 	cur, err := loadOne(pos[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench check: current: %v\n", err)
-		return exitUsage
+		return report.ExitUsage
 	}
-	pair := []report.Input{base, cur}
-	pair[0].Label, pair[1].Label = "", ""
-	report.Label(pair)
-	c, err := report.CheckRuns(pair[0], pair[1], thr)
+	all := append(base, cur)
+	for i := range all {
+		all[i].Label = ""
+	}
+	report.Label(all)
+	base, cur = all[:len(all)-1], all[len(all)-1]
+	c, err := report.CheckRuns(base, cur, report.GateOptions{Threshold: thr, Metric: *metric, AllowMissing: *allowMissing})
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench check: %v\n", err)
-		return exitUsage
+		return report.ExitUsage
 	}
 	if err := c.Markdown(stdout); err != nil {
 		fmt.Fprintf(stderr, "zbench check: %v\n", err)
-		return exitFailed
+		return report.ExitUsage
 	}
-	if c.Failed() {
+	pct := strconv.FormatFloat(100*thr, 'f', -1, 64) + "%"
+	code := c.ExitCode()
+	switch {
+	case code == report.ExitCannotJudge && c.Sentinel != nil && c.Sentinel.Moved():
+		fmt.Fprintf(stderr, "zbench check: could not judge: the host itself moved by more than %s (%s)\n", pct, c.Sentinel)
+	case code == report.ExitRegression:
 		what := "regressions"
 		if len(c.Regressions) == 1 {
 			what = "regression"
 		}
-		fmt.Fprintf(stderr, "zbench check: %d %s beyond %s%%\n", len(c.Regressions), what,
-			strconv.FormatFloat(100*thr, 'f', -1, 64))
-		return exitFailed
+		fmt.Fprintf(stderr, "zbench check: %d %s beyond %s\n", len(c.Regressions), what, pct)
+	case code == report.ExitCannotJudge:
+		fmt.Fprintf(stderr, "zbench check: could not judge %d of %d benchmarks (see \"Could not judge\")\n",
+			len(c.NotJudged), len(c.NotJudged)+c.Judged())
 	}
-	return exitOK
+	return code
 }
 
 // loadOne reads exactly one run record (a directory must hold exactly one).

@@ -16,9 +16,9 @@ func TestCompare(t *testing.T) {
 		out  string // in stdout
 		err  string // in stderr
 	}{
-		{[]string{"compare", fixture("box-a.json"), fixture("box-b.json")}, exitOK, "-46.8% (p=0.000)", ""},
+		{[]string{"compare", fixture("box-a.json"), fixture("box-b.json")}, exitOK, "-46.6% (p=0.000) better", ""},
 		{[]string{"compare", "--format", "markdown", fixture("box-a.json"), fixture("box-b.json")}, exitOK, "| lat/syscall/null |", ""},
-		{[]string{"compare", fixture("box-a.json"), "--format", "csv", fixture("box-b.json")}, exitOK, "benchmark,run,file,host", ""},
+		{[]string{"compare", fixture("box-a.json"), "--format", "csv", fixture("box-b.json")}, exitOK, "benchmark,metric,run,file,host", ""},
 		{[]string{"compare", fixture("vm-run1.json"), "--ref", "lmbench-athlon-2003"}, exitOK, "1825 (n=1)", ""},
 		{[]string{"compare", "--ref", "list"}, exitOK, "lmbench-athlon-2003\n", ""},
 		{[]string{"compare"}, exitUsage, "", "no run records given"},

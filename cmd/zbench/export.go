@@ -107,10 +107,15 @@ func exportGAB(in report.Input, dir string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// writeAtomic writes data to path through a temporary file and a rename, so
-// that a reader (node_exporter's textfile collector, a CI step) sees the old
-// file or the new one, never half of one.
+// writeAtomic writes data to path through a temporary file in the same
+// directory, synced, and a rename, so that a reader (node_exporter's textfile
+// collector, a CI step) sees the old file or the new one, never half of one,
+// even after a crash; on failure nothing is left behind and the old file
+// stays.
 func writeAtomic(path string, data []byte) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -124,8 +129,19 @@ func writeAtomic(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync() // the rename itself durable; nothing visible is lost if this fails
+		d.Close()
+	}
+	return nil
 }

@@ -6,13 +6,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"zbench/bench"
 	"zbench/internal/host"
+	"zbench/name"
 )
 
+// families says in a line what each family measures, for list's headings.
+var families = map[string]string{
+	"lat":      "latency: system calls, and round trips over pipes, AF_UNIX, TCP and UDP",
+	"ctxsw":    "context switches: lat_ctx's ring of processes or threads",
+	"bw":       "bandwidth: memory, and streams over pipes, AF_UNIX and TCP",
+	"zerocopy": "send methods side by side, from write(2) to io_uring SEND_ZC, and header-plus-file responses",
+}
+
 func cmdList(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("list", "list [PATTERN...]", stderr)
+	fs := newFlagSet("list", "list [--long] [PATTERN...]", stderr)
+	long := fs.Bool("long", false, "also say, under each name, what one op is")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -28,18 +39,56 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zbench list: %v\n", err)
 		return exitUsage
 	}
+	writeList(stdout, specs, *long)
+	return exitOK
+}
+
+// writeList prints specs grouped by family, in registry order, the legend
+// first. A benchmark that would be skipped here carries a numbered note,
+// written under its family; one reason shared by many is written once.
+func writeList(w io.Writer, specs []bench.Spec, long bool) {
+	fmt.Fprintln(w, "* in the default suite (`zbench run` with no pattern); [n] skipped here, for the numbered reason below it")
+	if !long {
+		fmt.Fprintln(w, "`zbench list --long` says what one op is for each benchmark")
+	}
+	var order []string
+	byFamily := map[string][]bench.Spec{}
 	for _, s := range specs {
-		mark := " "
-		if s.Default {
-			mark = "*"
+		f := name.Parse(s.Name).Family()
+		if _, ok := byFamily[f]; !ok {
+			order = append(order, f)
 		}
-		fmt.Fprintf(stdout, "%s %s\n    %s\n", mark, s.Name, s.Doc)
-		if err := s.Probe(); err != nil {
-			fmt.Fprintf(stdout, "    skipped here: %s\n", bench.SkipReason(err))
+		byFamily[f] = append(byFamily[f], s)
+	}
+	var reasons []string
+	for _, f := range order {
+		ss := byFamily[f]
+		fmt.Fprintf(w, "\n%s (%d): %s\n", f, len(ss), families[f])
+		first := len(reasons)
+		for _, s := range ss {
+			mark := " "
+			if s.Default {
+				mark = "*"
+			}
+			note := ""
+			if err := s.Probe(); err != nil {
+				r := bench.SkipReason(err)
+				i := slices.Index(reasons, r)
+				if i < 0 {
+					i = len(reasons)
+					reasons = append(reasons, r)
+				}
+				note = fmt.Sprintf("  [%d]", i+1)
+			}
+			fmt.Fprintf(w, "%s %s%s\n", mark, s.Name, note)
+			if long {
+				fmt.Fprintf(w, "    %s\n", s.Doc)
+			}
+		}
+		for i := first; i < len(reasons); i++ {
+			fmt.Fprintf(w, "  [%d] skipped here: %s\n", i+1, reasons[i])
 		}
 	}
-	fmt.Fprintln(stdout, "\n* in the default suite (`zbench run` with no pattern)")
-	return exitOK
 }
 
 func cmdEnv(args []string, stdout, stderr io.Writer) int {

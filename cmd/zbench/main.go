@@ -8,11 +8,40 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"zbench/bench"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	if exe, err := os.Executable(); err == nil {
+		fmt.Fprint(os.Stderr, goRunHint(exe, code))
+	}
+	os.Exit(code)
+}
+
+// goRunHint explains, under `go run`, an exit status that go run will not
+// pass on: it prints "exit status N" and exits 1 for any failure. Empty
+// where the status survives (a built binary) or is 0 or 1 anyway.
+func goRunHint(exe string, code int) string {
+	if code <= exitFailed || !strings.Contains(exe, "go-build") || filepath.Base(filepath.Dir(exe)) != "exe" {
+		return ""
+	}
+	return fmt.Sprintf("zbench: exit status %d (%s); go run exits 1 whatever the status: "+
+		"build it (go build -o zbench ./cmd/zbench) where the status matters\n", code, statusMeaning(code))
+}
+
+func statusMeaning(code int) string {
+	switch code {
+	case exitUsage:
+		return "bad usage or unusable input"
+	case exitSignaled:
+		return "interrupted"
+	}
+	return "see the README's exit statuses"
+}
 
 const usage = `usage: zbench <command> [arguments]
 
@@ -25,6 +54,9 @@ commands:
   check RUN          against --baseline RUN: exit 1 on a significant regression
   plot RUN...        PNG charts into --out DIR
   export RUN         the run as --format benchfmt|gab|bencher|prom|csv|markdown
+  history CMD        the run history: add, list, changes (change points), plot
+  report RUN...      one self-contained HTML page: summary, every result, charts, environments
+  version            the zbench build: module version and commit (also --version)
 
 Run 'zbench <command> -h' for a command's flags.
 `
@@ -63,6 +95,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPlot(rest, stdout, stderr)
 	case "export":
 		return cmdExport(rest, stdout, stderr)
+	case "history":
+		return cmdHistory(rest, stdout, stderr)
+	case "report":
+		return cmdReport(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		return cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

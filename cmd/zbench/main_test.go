@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"zbench/bench"
 	"zbench/internal/host"
 	"zbench/peer"
+	"zbench/report"
 	"zbench/results"
 )
 
@@ -115,7 +117,7 @@ func TestUsage(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	code, stdout, _ := zbench("list", "lat/syscall")
+	code, stdout, _ := zbench("list", "--long", "lat/syscall")
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -194,17 +196,242 @@ func interrupt(t *testing.T, args ...string) {
 	// Nothing may outlive the run: no process of this binary in the worker
 	// or helper role, no namespace named after the run. Checked at once:
 	// zbench waits for its workers' process groups before it exits.
+	// Only processes of this very binary count: other test binaries may
+	// run beside this one.
 	exe, _ := os.Executable()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
 		b, _ := os.ReadFile(p)
 		a := strings.Split(string(b), "\x00")
-		if len(a) > 1 && (a[1] == workerCommand || a[1] == childCommand) && strings.Contains(a[0], filepath.Base(exe)) {
+		if bin, _ := os.Readlink(filepath.Join(filepath.Dir(p), "exe")); bin != exe {
+			continue
+		}
+		if len(a) > 1 && (a[1] == workerCommand || a[1] == childCommand) {
 			t.Errorf("a %s is still running after the interrupt: %s", a[1], p)
 		}
 	}
-	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d-*", cmd.Process.Pid))
+	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d.*", cmd.Process.Pid))
 	if len(ns) > 0 {
 		t.Errorf("network namespaces left behind: %v", ns)
+	}
+}
+
+// --out is checked before anything is measured: a directory, or a path
+// under a regular file, is a usage error that names it.
+func TestRunOutChecked(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ out, msg string }{
+		{dir, "is a directory"},
+		{filepath.Join(file, "run.json"), "is not a directory"},
+		{filepath.Join(file, "a", "b", "run.json"), "is not a directory"},
+	} {
+		code, stdout, stderr := zbench("run", "lat/syscall/null$", "--quick", "--out", tc.out)
+		if code != exitUsage || !strings.Contains(stderr, tc.msg) || !strings.Contains(stderr, tc.out) {
+			t.Errorf("--out %s: exit %d, stderr %q; want exit %d and %q", tc.out, code, stderr, exitUsage, tc.msg)
+		}
+		if strings.Contains(stdout, "results:") || strings.Contains(stderr, "results:") {
+			t.Errorf("--out %s: a record is announced: %q %q", tc.out, stdout, stderr)
+		}
+	}
+	// A directory that does not exist yet is fine: the run makes it.
+	if err := checkOut(filepath.Join(dir, "new", "deeper", "run.json")); err != nil {
+		t.Errorf("a path in directories still to be made: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); !os.IsNotExist(err) {
+		t.Errorf("checking --out made directories: %v", err)
+	}
+}
+
+// A record that cannot be written where asked is kept elsewhere, the run
+// says where, exits 1, and never announces the path it could not write.
+func TestRunWriteFails(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	blocker := filepath.Join(tmp, "blocker")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(blocker, "run.json") // its directory is a file
+	rec := &results.Run{Schema: results.Schema, Started: time.Now().UTC(), Finished: time.Now().UTC(),
+		Results: []results.Result{{Name: "x/y", Unit: "ns/op", Better: "lower", CPU: -1, Samples: []float64{1, 2, 3}}}}
+	rec.Results[0].Summarize()
+	for _, asJSON := range []bool{false, true} {
+		var stdout, stderr bytes.Buffer
+		code := finish(rec, runOptions{out: bad, json: asJSON}, nil, &stdout, &stderr)
+		if code != exitFailed {
+			t.Errorf("json %v: exit %d, want %d", asJSON, code, exitFailed)
+		}
+		all := stdout.String() + stderr.String()
+		if strings.Contains(all, "results: "+bad) {
+			t.Errorf("json %v: the path that failed is announced as the record:\n%s", asJSON, all)
+		}
+		kept, _ := filepath.Glob(filepath.Join(tmp, "zbench-unsaved-*-run.json"))
+		if len(kept) != 1 {
+			t.Fatalf("json %v: kept records %v, want one in TMPDIR", asJSON, kept)
+		}
+		if !strings.Contains(stderr.String(), "kept in "+kept[0]) || !strings.Contains(all, "results: "+kept[0]) {
+			t.Errorf("json %v: the output does not say where the record is:\n%s", asJSON, all)
+		}
+		if got, err := results.Read(kept[0]); err != nil || len(got.Results) != 1 {
+			t.Errorf("json %v: the kept record: %v", asJSON, err)
+		}
+		os.Remove(kept[0])
+	}
+}
+
+// In a log (stderr not a terminal) progress is one line per finished
+// benchmark, with its result and the time; skipped ones say why.
+func TestRunProgressLog(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run.json")
+	code, _, stderr := zbench("run", "--quick", "--out", out, "lat/syscall/null$", "lat/syscall/vdso", "lat/syscall/int80")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "[") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 3 {
+		t.Fatalf("progress lines %q: want one per benchmark", lines)
+	}
+	for _, want := range []string{"lat/syscall/null  ", "lat/syscall/vdso  ", "lat/syscall/int80  "} {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, want) && strings.Contains(l, "/3, ") {
+				found = true
+				if !strings.Contains(want, "int80") && !strings.Contains(l, " ns/op ±") {
+					t.Errorf("%q: no median ± interval", l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no progress line for %s in %q", want, lines)
+		}
+	}
+	if strings.Contains(stderr, "\r") || strings.Contains(stderr, "\033[") {
+		t.Errorf("terminal codes in a log: %q", stderr)
+	}
+}
+
+// On a terminal the line shows the time so far and the time left, from the
+// share of workers done.
+func TestProgressETA(t *testing.T) {
+	var buf bytes.Buffer
+	start := time.Unix(1000, 0)
+	p := &progress{w: &buf, tty: true, start: start, now: func() time.Time { return start.Add(30 * time.Second) }}
+	p.show(bench.Progress{Name: "lat/pipe", Index: 2, Total: 5, Round: 3, Rounds: 10, Started: 10, Planned: 40})
+	if got := buf.String(); !strings.Contains(got, "[2/5, round 3/10, 30s, about 1m30s left] lat/pipe") {
+		t.Errorf("terminal line %q", got)
+	}
+	buf.Reset()
+	p.show(bench.Progress{Name: "lat/pipe", Finished: true, Result: &results.Result{}})
+	if buf.Len() != 0 {
+		t.Errorf("a finished benchmark redraws the terminal line: %q", buf.String())
+	}
+}
+
+// A pattern ending in $, or --exact, runs that benchmark alone, not its
+// variants; a misspelt one suggests the closest names.
+func TestRunSelects(t *testing.T) {
+	for _, args := range [][]string{{"lat/syscall/null$"}, {"--exact", "lat/syscall/null"}} {
+		out := filepath.Join(t.TempDir(), "run.json")
+		code, _, stderr := zbench(append([]string{"run", "--quick", "--json", "--out", out}, args...)...)
+		rec, err := results.Read(out)
+		if code != exitOK || err != nil {
+			t.Fatalf("%q: exit %d, %v\n%s", args, code, err, stderr)
+		}
+		if len(rec.Results) != 1 || rec.Results[0].Name != "lat/syscall/null" {
+			t.Errorf("%q ran %d benchmarks; want lat/syscall/null alone", args, len(rec.Results))
+		}
+	}
+	code, _, stderr := zbench("run", "lat/sycall/nul")
+	if code != exitUsage || !strings.Contains(stderr, "did you mean lat/syscall/null?") {
+		t.Errorf("misspelt: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = zbench("run", "-h")
+	if code != exitOK || !strings.Contains(stderr, "-exact") || !strings.Contains(stderr, "trailing $") {
+		t.Errorf("run -h does not explain exact selection: %q", stderr)
+	}
+}
+
+// The default suite keeps its entries for other transports, which the run
+// lists as skipped with the flag that runs them; a pattern that selects
+// only another transport's benchmarks says which flag runs them.
+func TestRunOtherTransports(t *testing.T) {
+	o := runOptions{transport: peer.Loopback}
+	specs, err := o.selectSpecs(registry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range specs {
+		if tr, ok := transportOf(&s); ok {
+			seen[tr] = true
+		}
+	}
+	if !seen["veth"] || !seen["peer"] || !seen["loopback"] {
+		t.Errorf("the default suite's transports %v: want its veth and peer entries kept, to be listed as skipped", seen)
+	}
+	code, _, stderr := zbench("run", "lat/tcp/size=1B/cpu=same/transport=veth")
+	if code != exitUsage || !strings.Contains(stderr, "--transport veth") {
+		t.Errorf("a veth benchmark on a loopback run: exit %d, %q", code, stderr)
+	}
+	// The skip itself, through the runner, as a default run shows it.
+	r := &bench.Runner{Count: 1, Target: time.Millisecond, WarmUp: -1, CPU: -1}
+	veth, _ := bench.Named(registry(), "lat/tcp/connect/cpu=same/transport=veth", "lat/tcp/connect/cpu=same/transport=peer")
+	res, _ := r.Run(t.Context(), veth)
+	for _, x := range res {
+		want := "--transport " + strings.TrimPrefix(x.Name, "lat/tcp/connect/cpu=same/transport=")
+		if !strings.Contains(x.Skipped, want) {
+			t.Errorf("%s on a loopback run: skipped %q, want the reason with %q", x.Name, x.Skipped, want)
+		}
+	}
+}
+
+// A result whose interval is wider than ±10 % gets a note saying so and
+// what to do; a narrow one does not.
+func TestTableWideInterval(t *testing.T) {
+	rec := &results.Run{Schema: results.Schema, Results: []results.Result{
+		{Name: "x/wide", Unit: "ns/op", Better: "lower", Samples: []float64{100, 60, 140, 80, 120, 100, 70, 130, 90, 110}},
+		{Name: "x/narrow", Unit: "ns/op", Better: "lower", Samples: []float64{100, 101, 99, 100, 102, 98, 100, 101, 99, 100}},
+	}}
+	for i := range rec.Results {
+		rec.Results[i].Summarize()
+	}
+	var buf bytes.Buffer
+	if err := report.Table(&buf, rec); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "wider than ±10%") || !strings.Contains(out, "--count") {
+		t.Errorf("no wide-interval note:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "x/narrow") && strings.Contains(l, "[") {
+			t.Errorf("a narrow interval got a note: %s", l)
+		}
+	}
+}
+
+// Under go run the exit status is always 1: zbench says what it was and
+// how to keep it, only there and only when it differs.
+func TestGoRunHint(t *testing.T) {
+	goRun := "/tmp/go-build123/b001/exe/zbench"
+	if h := goRunHint(goRun, exitSignaled); !strings.Contains(h, "exit status 130") || !strings.Contains(h, "go build") {
+		t.Errorf("hint %q", h)
+	}
+	for _, tc := range []struct {
+		exe  string
+		code int
+	}{{goRun, exitOK}, {goRun, exitFailed}, {"/usr/local/bin/zbench", exitUsage}} {
+		if h := goRunHint(tc.exe, tc.code); h != "" {
+			t.Errorf("goRunHint(%s, %d) = %q, want none", tc.exe, tc.code, h)
+		}
 	}
 }

@@ -13,7 +13,7 @@ func TestPlot(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	want := filepath.Join(dir, "headline-syscalls.png")
+	want := filepath.Join(dir, "syscalls-lat-syscall.png")
 	if strings.TrimSpace(stdout) != want {
 		t.Errorf("stdout %q, want the one file written, %s", stdout, want)
 	}
@@ -30,7 +30,8 @@ func TestPlot(t *testing.T) {
 	}{
 		{[]string{"plot"}, exitUsage, "no run records given"},
 		{[]string{"plot", fixture("corrupt.json")}, exitUsage, fixture("corrupt.json")},
-		{[]string{"plot", "--out", filepath.Join(dir, "headline-syscalls.png", "x"), fixture("vm-run1.json")}, exitFailed, "not a directory"},
+		{[]string{"plot", "--ref", "nope", fixture("vm-run1.json")}, exitUsage, `no reference "nope"`},
+		{[]string{"plot", "--out", filepath.Join(dir, "syscalls-lat-syscall.png", "x"), fixture("vm-run1.json")}, exitFailed, "not a directory"},
 	} {
 		code, _, stderr := zbench(tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.err) {

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -57,4 +58,26 @@ func parseSpeed(s string) int {
 		return 0
 	}
 	return v
+}
+
+// Describe is a one-line summary: "lo (loopback), mtu 65536, sg tx-checksum tso gso gro".
+func (n NIC) Describe() string {
+	parts := []string{fmt.Sprintf("%s (%s)", n.Name, n.Kind)}
+	if n.Driver != "" && n.Driver != n.Kind {
+		parts = append(parts, "driver "+n.Driver)
+	}
+	if n.SpeedMbps > 0 {
+		parts = append(parts, strconv.Itoa(n.SpeedMbps)+" Mb/s")
+	}
+	parts = append(parts, "mtu "+strconv.Itoa(n.MTU))
+	var on []string
+	for _, k := range []string{"sg", "tx-checksum", "tso", "gso", "gro"} {
+		if n.Offloads[k] {
+			on = append(on, k)
+		}
+	}
+	if len(on) > 0 {
+		parts = append(parts, "offloads "+strings.Join(on, " "))
+	}
+	return strings.Join(parts, ", ")
 }

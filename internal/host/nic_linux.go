@@ -6,12 +6,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
+	"runtime"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"zbench/internal/sys"
 )
 
 // NICFor finds the interface that holds local, the address a benchmark's
@@ -68,39 +69,21 @@ func probeNIC(ifc net.Interface) NIC {
 // ethtoolValue issues one of the legacy ETHTOOL_G* ioctls that return a
 // struct ethtool_value {cmd, data}.
 func ethtoolValue(fd int, ifname string, cmd uint32) (uint32, error) {
-	val := struct{ cmd, data uint32 }{cmd: cmd}
+	// ifr holds val's address as an integer: val is heap memory (see
+	// sys.HeapBytes).
+	val := sys.HeapNew[struct{ cmd, data uint32 }]()
+	val.cmd = cmd
 	var ifr struct {
 		name [unix.IFNAMSIZ]byte
 		data uintptr
 		_    [16]byte
 	}
 	copy(ifr.name[:], ifname)
-	ifr.data = uintptr(unsafe.Pointer(&val))
+	ifr.data = uintptr(unsafe.Pointer(val))
 	_, _, e := syscall.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
+	runtime.KeepAlive(val)
 	if e != 0 {
 		return 0, fmt.Errorf("ethtool %#x on %s: %w", cmd, ifname, e)
 	}
 	return val.data, nil
-}
-
-// Describe is a one-line summary: "lo (loopback), mtu 65536, sg tx-checksum tso gso gro".
-func (n NIC) Describe() string {
-	parts := []string{fmt.Sprintf("%s (%s)", n.Name, n.Kind)}
-	if n.Driver != "" && n.Driver != n.Kind {
-		parts = append(parts, "driver "+n.Driver)
-	}
-	if n.SpeedMbps > 0 {
-		parts = append(parts, strconv.Itoa(n.SpeedMbps)+" Mb/s")
-	}
-	parts = append(parts, "mtu "+strconv.Itoa(n.MTU))
-	var on []string
-	for _, k := range []string{"sg", "tx-checksum", "tso", "gso", "gro"} {
-		if n.Offloads[k] {
-			on = append(on, k)
-		}
-	}
-	if len(on) > 0 {
-		parts = append(parts, "offloads "+strings.Join(on, " "))
-	}
-	return strings.Join(parts, ", ")
 }

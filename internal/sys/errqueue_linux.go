@@ -111,7 +111,7 @@ func RecvZerocopy(fd int, oob []byte) (r ZerocopyRange, ok bool, err error) {
 	msg.SetControllen(len(oob))
 	for {
 		// RawSyscall: the call returns at once, and it runs inside timed
-		// loops (DESIGN.md §4).
+		// loops (docs/design.md §5).
 		_, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
 		switch e {
 		case 0:

@@ -123,12 +123,12 @@ type Ring struct {
 	// The bounded wait (SubmitWait). extArg says whether the kernel takes
 	// a timeout in io_uring_enter (IORING_FEAT_EXT_ARG); without it the
 	// wait polls the ring's descriptor. waitArg and waitTS are handed to
-	// the kernel by address, as integers the garbage collector cannot see:
-	// they are fields of the Ring, which NewRing allocates on the heap, and
-	// the Go heap does not move, where a goroutine's stack may.
+	// the kernel by address; waitArg holds waitTS's address as an integer,
+	// so waitTS comes from HeapNew (see heap.go), and this pointer keeps it
+	// alive as long as the Ring.
 	extArg   bool
 	waitArg  getEventsArg
-	waitTS   kernelTimespec
+	waitTS   *kernelTimespec
 	waitPoll unix.PollFd
 }
 
@@ -154,7 +154,9 @@ func NewRing(entries uint32) (*Ring, error) {
 		r.Close()
 		return nil, err
 	}
-	r.waitArg.ts = uint64(uintptr(unsafe.Pointer(&r.waitTS)))
+	ts := HeapNew[kernelTimespec]()
+	r.waitTS = ts
+	r.waitArg.ts = uint64(uintptr(unsafe.Pointer(ts)))
 	return r, nil
 }
 
@@ -390,7 +392,7 @@ func (r *Ring) timeoutError(minComplete uint32, timeout time.Duration) error {
 // the timeout's error; EINTR is no error (the caller checks the CQ and
 // waits on).
 func (r *Ring) enterTimeout(toSubmit *uint32, submitted *int, minComplete uint32, wait time.Duration) error {
-	r.waitTS = kernelTimespec{sec: int64(wait / time.Second), nsec: int64(wait % time.Second)}
+	*r.waitTS = kernelTimespec{sec: int64(wait / time.Second), nsec: int64(wait % time.Second)}
 	// RawSyscall6 as in enter: the wait keeps its P, which a measuring
 	// thread wants; it lasts at most wait.
 	n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(*toSubmit), uintptr(minComplete),
@@ -428,9 +430,9 @@ func (r *Ring) pollTimeout(toSubmit *uint32, submitted *int, wait time.Duration)
 	if r.CQReady() > 0 {
 		return nil
 	}
-	r.waitTS = kernelTimespec{sec: int64(wait / time.Second), nsec: int64(wait % time.Second)}
+	*r.waitTS = kernelTimespec{sec: int64(wait / time.Second), nsec: int64(wait % time.Second)}
 	r.waitPoll = unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN}
-	k, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&r.waitPoll)), 1, uintptr(unsafe.Pointer(&r.waitTS)), 0, 0, 0)
+	k, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&r.waitPoll)), 1, uintptr(unsafe.Pointer(r.waitTS)), 0, 0, 0)
 	switch {
 	case e == unix.EINTR:
 		return nil

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.html")
+	code, stdout, stderr := zbench("report", fixture("vm-run1.json"), fixture("vm-run2.json"), "--ref", "lmbench-athlon-2003", "--out", out)
+	if code != exitOK || strings.TrimSpace(stdout) != out {
+		t.Fatalf("exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, want := range []string{"<!DOCTYPE html>", "ref:lmbench-athlon-2003", "lat/syscall/null", "<svg"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"report"}, exitUsage, "no run records given"},
+		{[]string{"report", fixture("corrupt.json")}, exitUsage, fixture("corrupt.json")},
+		{[]string{"report", "--ref", "nope", fixture("vm-run1.json")}, exitUsage, `no reference "nope"`},
+		{[]string{"report", "--out", filepath.Join(out, "x.html"), fixture("vm-run1.json")}, exitFailed, "not a directory"},
+	} {
+		code, _, stderr := zbench(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.err) {
+			t.Errorf("zbench %q: exit %d stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.err)
+		}
+	}
+	if code, _, help := zbench("report", "-h"); code != exitOK || !strings.Contains(help, "-out") || !strings.Contains(help, "-ref") {
+		t.Errorf("report -h: exit %d\n%s", code, help)
+	}
+}
