@@ -1,7 +1,7 @@
 package stream
 
 import (
-	"errors"
+	"fmt"
 
 	"zbench/bench"
 	"zbench/peer"
@@ -15,8 +15,8 @@ func Remote(transport string) *bench.Remote {
 		return nil
 	}
 	return &bench.Remote{Relayed: true, Args: func(p bench.RemoteParams) ([]string, error) {
-		if p.ReadSize <= 0 {
-			return nil, errors.New("a stream needs a read size")
+		if p.ReadSize <= 0 || p.ReadSize > MaxReadSize {
+			return nil, fmt.Errorf("a stream needs a read size of 1 to %d bytes, not %d", MaxReadSize, p.ReadSize)
 		}
 		return SinkArgs{Kind: "tcp", CPU: p.CPU, ReadSize: p.ReadSize, Addr: p.Local, Client: p.Client}.Encode(), nil
 	}}

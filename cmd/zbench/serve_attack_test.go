@@ -519,7 +519,7 @@ func flood(p floodPlan) floodCount {
 // legitimate client runs `run lat/tcp/size=1B/cpu=same --transport peer`
 // again and again, and returns how the client fared, the flood's count,
 // and the server's figures before and after.
-func underFlood(t *testing.T, plan floodPlan, maxRuns int) (attempted, succeeded int, fc floodCount, before, after serverFigures) {
+func underFlood(t *testing.T, plan floodPlan, maxRuns int) (attempted, succeeded int, fc floodCount, before, peak, after serverFigures) {
 	clientNS, serverNS, token := twoHosts(t)
 	srv := startLoggedServer(t, serverNS, plan.Addr, token)
 	before = srv.status(t)
@@ -533,8 +533,11 @@ func underFlood(t *testing.T, plan floodPlan, maxRuns int) (attempted, succeeded
 	if err := fl.Start(); err != nil {
 		t.Fatal(err)
 	}
-	flooded := make(chan error, 1)
-	go func() { flooded <- fl.Wait() }()
+	flooded := make(chan struct{})
+	go func() {
+		fl.Wait()
+		close(flooded)
+	}()
 	time.Sleep(time.Second) // the flood under way
 	dir := t.TempDir()
 	for running := true; running && attempted < maxRuns; {
@@ -559,12 +562,16 @@ func underFlood(t *testing.T, plan floodPlan, maxRuns int) (attempted, succeeded
 			continue
 		}
 		succeeded++
+		if f := srv.status(t); f.Descriptors > peak.Descriptors {
+			peak = f
+		}
 	}
 	select {
 	case <-flooded:
 	case <-time.After(plan.Duration + plan.Hold + time.Minute):
-		fl.Process.Kill()
-		t.Fatal("the flood did not end")
+		fl.Process.Signal(syscall.SIGQUIT)
+		time.Sleep(2 * time.Second)
+		t.Fatalf("the flood did not end:\n%.20000s", flOut.String())
 	}
 	if b, err := os.ReadFile(plan.Out); err != nil || json.Unmarshal(b, &fc) != nil {
 		t.Fatalf("the flood's count: %v\n%s", err, flOut.String())
@@ -572,7 +579,7 @@ func underFlood(t *testing.T, plan floodPlan, maxRuns int) (attempted, succeeded
 	// Let the last pending handshakes time out (5 s) before the figures.
 	time.Sleep(6 * time.Second)
 	after = srv.status(t)
-	return attempted, succeeded, fc, before, after
+	return attempted, succeeded, fc, before, peak, after
 }
 
 // Under a flood of connections that never authenticate and connections
@@ -583,8 +590,8 @@ func TestServeUnderFlood(t *testing.T) {
 		t.Skip("a flood of 6,000 connections")
 	}
 	plan := floodPlan{Addr: "198.18.0.2:7286", Rate: 1000, Duration: 6 * time.Second, Hold: 10 * time.Second, Slow: 64, MaxOpen: 6000}
-	attempted, succeeded, fc, before, after := underFlood(t, plan, 3)
-	t.Logf("flood %+v; legitimate runs %d of %d; server before: %v; after: %v", fc, succeeded, attempted, before, after)
+	attempted, succeeded, fc, before, peak, after := underFlood(t, plan, 3)
+	t.Logf("flood %+v; legitimate runs %d of %d; server before: %v; during: %v; after: %v", fc, succeeded, attempted, before, peak, after)
 	if attempted == 0 || succeeded != attempted {
 		t.Errorf("%d of %d legitimate runs succeeded under the flood", succeeded, attempted)
 	}
@@ -598,16 +605,18 @@ func TestServeUnderFlood(t *testing.T) {
 
 // TestServeFloodFigures is the closing figure of issue 10: a minute of
 // 5,000 connections a second and 64 slow ones. It runs only when
-// ZBENCH_FLOOD_FIGURES=1.
+// ZBENCH_FLOOD_FIGURES is a duration (60s).
 func TestServeFloodFigures(t *testing.T) {
-	if os.Getenv("ZBENCH_FLOOD_FIGURES") != "1" {
-		t.Skip("set ZBENCH_FLOOD_FIGURES=1 for the minute-long flood")
+	d, err := time.ParseDuration(os.Getenv("ZBENCH_FLOOD_FIGURES"))
+	if err != nil {
+		t.Skip("set ZBENCH_FLOOD_FIGURES=60s for the minute-long flood")
 	}
-	plan := floodPlan{Addr: "198.18.0.2:7287", Rate: 5000, Duration: 60 * time.Second, Hold: 10 * time.Second, Slow: 64, MaxOpen: 15000}
-	attempted, succeeded, fc, before, after := underFlood(t, plan, 1000)
-	t.Logf("flood %+v (%.0f connections/s made)", fc, float64(fc.Connected)/fc.Elapsed.Seconds())
+	plan := floodPlan{Addr: "198.18.0.2:7287", Rate: 5000, Duration: d, Hold: 10 * time.Second, Slow: 64, MaxOpen: 15000}
+	attempted, succeeded, fc, before, peak, after := underFlood(t, plan, 1000)
+	t.Logf("flood %+v (%.0f connections/s made over %v)", fc, float64(fc.Connected)/plan.Duration.Seconds(), plan.Duration)
 	t.Logf("legitimate runs: %d attempted, %d succeeded", attempted, succeeded)
 	t.Logf("server before: %v", before)
+	t.Logf("server during (most descriptors seen between runs): %v", peak)
 	t.Logf("server after:  %v", after)
 	if succeeded != attempted {
 		t.Errorf("%d of %d legitimate runs succeeded", succeeded, attempted)
