@@ -220,7 +220,7 @@ func gatePaths(t *testing.T, base, cur string, o GateOptions) *Check {
 // other sessions sharing it: gate-x-syscall6-{a,b}.json (`run lat/syscall
 // lat/pipe/size=1B/cpu=same --count 6`, each holding the measuring lock
 // alone, seven minutes apart); gate-syscall6-{a,b}.json, the same taken
-// while the others built and tested (intervals of ±30 % to ±200 %);
+// while the others built and tested (intervals of ±27 % to ±291 %);
 // gate-quick-{a,b}.json (`run lat/syscall --quick`) and
 // gate-default-{a,b}.json (the default suite), under the same load. The
 // gate passes what it can judge, fails a planted slowdown where the
@@ -265,7 +265,7 @@ func TestCheckRealRuns(t *testing.T) {
 		}
 	}
 	// The price of the rule on a loaded host: with 6 samples the interval is
-	// the whole range of the samples, here ±30 % to ±200 %, so the gate sees
+	// the whole range of the samples, here ±27 % to ±291 %, so the gate sees
 	// a doubling but not a 50 % slowdown. It never calls a slowdown an
 	// improvement.
 	for _, tc := range []struct {
