@@ -191,12 +191,14 @@ func TestCompareMarks(t *testing.T) {
 	}
 	// The metric with its samples has its own row and delta; CPU per byte
 	// up is worse.
-	for _, row := range c.Rows {
-		if row.Name == "bw/pipe/size=64KiB" && row.Metric == "sender-cpu-ns/B" {
-			if d := row.Cells[1].Delta; d == nil || d.Mark(results.Lower) != "worse" || row.Unit != "sender-cpu-ns/B" {
-				t.Errorf("sender-cpu-ns/B row: %+v", row)
+	for _, bench := range c.Rows {
+		for _, row := range bench.Metrics {
+			if row.Name == "bw/pipe/size=64KiB" && row.Metric == "sender-cpu-ns/B" {
+				if d := row.Cells[1].Delta; d == nil || d.Mark(results.Lower) != "worse" || row.Unit != "sender-cpu-ns/B" {
+					t.Errorf("sender-cpu-ns/B row: %+v", row)
+				}
+				return
 			}
-			return
 		}
 	}
 	t.Errorf("no row for bw/pipe's sender-cpu-ns/B")
