@@ -521,6 +521,30 @@ func TestCheckSentinel(t *testing.T) {
 	}
 }
 
+// Real runs with the host sentinel (gate-sentinel-*.json: `run lat/syscall
+// --count 6`, three in one sitting, the middle one with a busy loop pinned
+// to the measuring CPU for the whole run): the gate passes the two quiet
+// runs, and on the loaded one says the host moved (its CPU loop took 2.1×
+// as long) and exits 3 rather than report a dozen regressions, or, the
+// other way round, a dozen improvements.
+func TestCheckSentinelRealRuns(t *testing.T) {
+	o := GateOptions{Threshold: DefaultThreshold}
+	if c := gate(t, "gate-sentinel-quiet.json", "gate-sentinel-quiet2.json", o); c.ExitCode() != ExitPass || c.Sentinel == nil || c.Sentinel.Moved() {
+		t.Errorf("two quiet runs: exit %d, sentinel %+v", c.ExitCode(), c.Sentinel)
+	}
+	for _, pair := range [][2]string{{"gate-sentinel-quiet.json", "gate-sentinel-hog.json"}, {"gate-sentinel-hog.json", "gate-sentinel-quiet2.json"}} {
+		c := gate(t, pair[0], pair[1], o)
+		if c.ExitCode() != ExitCannotJudge || !c.Sentinel.CPU.MovedBeyond || c.Judged() == 0 {
+			t.Errorf("%s → %s: exit %d, sentinel %+v; want exit 3 for the host", pair[0], pair[1], c.ExitCode(), c.Sentinel)
+		}
+		var md bytes.Buffer
+		c.Markdown(&md)
+		if !strings.Contains(md.String(), "the code: the host moved (12)") {
+			t.Errorf("%s → %s: the Markdown blames the code:\n%s", pair[0], pair[1], md.String())
+		}
+	}
+}
+
 func gateInputs(t *testing.T, base, cur Input) *Check {
 	t.Helper()
 	c, err := CheckRuns([]Input{base}, cur, GateOptions{Threshold: DefaultThreshold})
