@@ -118,14 +118,17 @@ func (c *Check) Judged() int { return len(c.Regressions) + len(c.Improvements) +
 
 // ExitCode is the gate's exit status: 3 where the host moved (the verdict
 // would blame the code for the machine), else 1 on any regression, else 3
-// where something could not be judged, else 0.
+// where something could not be judged or nothing was judged at all, else 0.
 func (c *Check) ExitCode() int {
 	switch {
 	case c.Sentinel != nil && c.Sentinel.Moved():
 		return ExitCannotJudge
 	case len(c.Regressions) > 0:
 		return ExitRegression
-	case len(c.NotJudged) > 0:
+	case len(c.NotJudged) > 0, c.Judged() == 0:
+		// Something could not be judged, or nothing was (every benchmark
+		// excluded for its clusters): a gate that looked at nothing
+		// cannot pass.
 		return ExitCannotJudge
 	}
 	return ExitPass

@@ -311,8 +311,10 @@ func TestCheckClustersExcluded(t *testing.T) {
 	}
 	one := mk(1099, 1102, 1090, 1110, 1085, 1120, 1095, 1105, 1098, 1101)
 	two := mk(1550, 21200, 1560, 21000, 1540, 21400, 1555, 20900, 21300, 1548)
+	other := results.Result{Name: "lat/syscall/null", Unit: "ns/op", Better: results.Lower, Samples: []float64{100, 101, 99, 100, 102, 98, 100, 101, 99, 100}}
+	other.Summarize()
 	for _, tc := range []struct{ base, cur []results.Result }{{one, two}, {two, one}, {two, two}} {
-		c, err := Judge(tc.base, tc.cur, GateOptions{Threshold: DefaultThreshold})
+		c, err := Judge(append(tc.base, other), append(tc.cur, other), GateOptions{Threshold: DefaultThreshold})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,6 +326,11 @@ func TestCheckClustersExcluded(t *testing.T) {
 		if !strings.Contains(c.Excluded[0].Why, "5 near 1550 and 5 near 21200") {
 			t.Errorf("exclusion %q does not name the clusters", c.Excluded[0].Why)
 		}
+	}
+	// Nothing but a clustered benchmark: nothing judged, so no pass.
+	c, err := Judge(one, two, GateOptions{Threshold: DefaultThreshold})
+	if err != nil || c.ExitCode() != ExitCannotJudge {
+		t.Errorf("only an excluded benchmark: exit %d, %v; want 3", c.ExitCode(), err)
 	}
 	// The median-only reading of the same data is a regression of +1800 %.
 	if d := compareResults(&one[0], &two[0]); !(d.P < 0.05 && d.Pct > 100) {
@@ -398,11 +405,19 @@ func TestCheckRule(t *testing.T) {
 	if !errors.Is(err, ErrNothingCompared) {
 		t.Errorf("no common benchmark: %v, want ErrNothingCompared", err)
 	}
-	// --allow-missing lists instead.
-	c, _ := Judge(mk("lower", ten(100, 0.02)...), []results.Result{{Name: "x", Unit: "ns/op", Better: "lower", Error: "crashed"}},
+	// --allow-missing lists instead; but where nothing at all is left to
+	// judge, the gate still cannot pass.
+	y := mk("lower", ten(50, 0.02)...)[0]
+	y.Name = "y"
+	c, _ := Judge(append(mk("lower", ten(100, 0.02)...), y), []results.Result{{Name: "x", Unit: "ns/op", Better: "lower", Error: "crashed"}, y},
 		GateOptions{Threshold: DefaultThreshold, AllowMissing: true})
-	if c == nil || c.ExitCode() != ExitPass || len(c.Listed) != 1 {
+	if c == nil || c.ExitCode() != ExitPass || len(c.Listed) != 1 || c.Judged() != 1 {
 		t.Errorf("--allow-missing: %+v", c)
+	}
+	c, _ = Judge(mk("lower", ten(100, 0.02)...), []results.Result{{Name: "x", Unit: "ns/op", Better: "lower", Error: "crashed"}},
+		GateOptions{Threshold: DefaultThreshold, AllowMissing: true})
+	if c == nil || c.ExitCode() != ExitCannotJudge {
+		t.Errorf("--allow-missing with nothing judged: %+v", c)
 	}
 }
 
