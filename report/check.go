@@ -118,14 +118,17 @@ func (c *Check) Judged() int { return len(c.Regressions) + len(c.Improvements) +
 
 // ExitCode is the gate's exit status: 3 where the host moved (the verdict
 // would blame the code for the machine), else 1 on any regression, else 3
-// where something could not be judged, else 0.
+// where something could not be judged or nothing was judged at all, else 0.
 func (c *Check) ExitCode() int {
 	switch {
 	case c.Sentinel != nil && c.Sentinel.Moved():
 		return ExitCannotJudge
 	case len(c.Regressions) > 0:
 		return ExitRegression
-	case len(c.NotJudged) > 0:
+	case len(c.NotJudged) > 0, c.Judged() == 0:
+		// Something could not be judged, or nothing was (every benchmark
+		// excluded for its clusters): a gate that looked at nothing
+		// cannot pass.
 		return ExitCannotJudge
 	}
 	return ExitPass
@@ -595,8 +598,12 @@ func (c *Check) Markdown(w io.Writer) error {
 	default:
 		fmt.Fprintf(w, "## zbench check: ✅ no regression beyond %s (%s)\n\n", pct, judged)
 	}
-	fmt.Fprintf(w, "Judged: %d (%d regressed, %d improved, %d unchanged). Not judged: %d could not be judged, %d excluded for clustered samples, %d with nothing to judge.\n\n",
-		c.Judged(), len(c.Regressions), len(c.Improvements), len(c.Unchanged), len(c.NotJudged), len(c.Excluded), len(c.Listed))
+	verbs := [2]string{"regressed", "improved"}
+	if c.Sentinel != nil && c.Sentinel.Moved() {
+		verbs = [2]string{"slower", "faster"}
+	}
+	fmt.Fprintf(w, "Judged: %d (%d %s, %d %s, %d unchanged). Not judged: %d could not be judged, %d excluded for clustered samples, %d with nothing to judge.\n\n",
+		c.Judged(), len(c.Regressions), verbs[0], len(c.Improvements), verbs[1], len(c.Unchanged), len(c.NotJudged), len(c.Excluded), len(c.Listed))
 	for _, b := range c.Baseline {
 		fmt.Fprintf(w, "- baseline: %s\n", mdEscape(b))
 	}
@@ -672,8 +679,13 @@ func (c *Check) Markdown(w io.Writer) error {
 		}
 		fmt.Fprintln(w)
 	}
-	section("Regressions", c.Regressions, false)
-	section("Improvements", c.Improvements, false)
+	if c.Sentinel != nil && c.Sentinel.Moved() {
+		section("Slower, not blamed on the code: the host moved", c.Regressions, false)
+		section("Faster, not credited to the code: the host moved", c.Improvements, false)
+	} else {
+		section("Regressions", c.Regressions, false)
+		section("Improvements", c.Improvements, false)
+	}
 	list("Could not judge", "Each of these makes the gate exit 3: it passes nothing it could not judge.", c.NotJudged, 30)
 	list("Excluded: samples in clusters", "Not judged on the median, which stands for neither cluster; never called a regression.", c.Excluded, 10)
 	section("Unchanged", c.Unchanged, true)

@@ -29,6 +29,9 @@ type Row struct {
 	Metric string // "" for the benchmark's own unit; else the metric's name, which is also its unit
 	Unit   string // the unit of the first run that measured it
 	Cells  []Cell // one per input
+	// Metrics are the rows of the benchmark's metrics that any run has
+	// (sorted by name); none in a metric's row.
+	Metrics []Row
 }
 
 // Cell is one run's result for a row's benchmark.
@@ -61,8 +64,8 @@ func (c Cell) State() string {
 }
 
 // Compare puts the inputs side by side; the first is the baseline of every
-// delta. Each benchmark's row is followed by a row per metric that any run
-// has for it (sorted by name).
+// delta. Rows holds one row per benchmark, and each row the rows of its
+// metrics.
 func Compare(ins []Input) *Comparison {
 	c := &Comparison{Inputs: ins}
 	index := map[string]int{}
@@ -80,47 +83,65 @@ func Compare(ins []Input) *Comparison {
 		}
 	}
 	for _, row := range bench {
+		row.Metrics = metricRows(row)
+		c.fill(&row)
+		for j := range row.Metrics {
+			c.fill(&row.Metrics[j])
+		}
 		c.Rows = append(c.Rows, row)
-		c.Rows = append(c.Rows, metricRows(row)...)
 	}
-	for j := range c.Rows {
-		row := &c.Rows[j]
+	return c
+}
+
+// fill sets a row's unit (the first measured run's) and the delta of each
+// run against the first.
+func (c *Comparison) fill(row *Row) {
+	ins := c.Inputs
+	for _, cell := range row.Cells {
+		if cell.State() == "measured" {
+			row.Unit = cell.Result.Unit
+			break
+		}
+	}
+	if row.Unit == "" {
 		for _, cell := range row.Cells {
-			if cell.State() == "measured" {
+			if cell.Result != nil && cell.Result.Unit != "" {
 				row.Unit = cell.Result.Unit
 				break
 			}
 		}
-		if row.Unit == "" {
-			for _, cell := range row.Cells {
-				if cell.Result != nil && cell.Result.Unit != "" {
-					row.Unit = cell.Result.Unit
-					break
-				}
-			}
-		}
-		base := row.Cells[0]
-		if base.State() != "measured" || base.MedianOnly {
+	}
+	base := row.Cells[0]
+	if base.State() != "measured" || base.MedianOnly {
+		return
+	}
+	for i := 1; i < len(row.Cells); i++ {
+		cell := &row.Cells[i]
+		if cell.State() != "measured" || cell.MedianOnly {
 			continue
 		}
-		for i := 1; i < len(row.Cells); i++ {
-			cell := &row.Cells[i]
-			if cell.State() != "measured" || cell.MedianOnly {
-				continue
-			}
-			switch r, b := cell.Result, base.Result; {
-			case r.Unit != b.Unit:
-				cell.Why = fmt.Sprintf("not comparable: the units differ (%s in %s, %s in %s)", b.Unit, ins[0].Label, r.Unit, ins[i].Label)
-				continue
-			case r.Better != b.Better:
-				cell.Why = fmt.Sprintf("not comparable: %s is better in %s, %s in %s", b.Better, ins[0].Label, r.Better, ins[i].Label)
-				continue
-			}
-			d := compareResults(base.Result, cell.Result)
-			cell.Delta = &d
+		switch r, b := cell.Result, base.Result; {
+		case r.Unit != b.Unit:
+			cell.Why = fmt.Sprintf("not comparable: the units differ (%s in %s, %s in %s)", b.Unit, ins[0].Label, r.Unit, ins[i].Label)
+			continue
+		case r.Better != b.Better:
+			cell.Why = fmt.Sprintf("not comparable: %s is better in %s, %s in %s", b.Better, ins[0].Label, r.Better, ins[i].Label)
+			continue
 		}
+		d := compareResults(base.Result, cell.Result)
+		cell.Delta = &d
 	}
-	return c
+}
+
+// lines are the rows as tables show them: each benchmark followed by its
+// metrics.
+func (c *Comparison) lines() []Row {
+	var out []Row
+	for _, row := range c.Rows {
+		out = append(out, row)
+		out = append(out, row.Metrics...)
+	}
+	return out
 }
 
 // metricRows are the rows of the metrics of a benchmark's row: each
@@ -240,7 +261,7 @@ func (c *Comparison) grid() grid {
 			g.align = append(g.align, tw.AlignRight)
 		}
 	}
-	for _, row := range c.Rows {
+	for _, row := range c.lines() {
 		line := []string{row.label(), row.Unit}
 		for i := range row.Cells {
 			line = append(line, c.cellText(row, i, g.note))
@@ -258,7 +279,7 @@ func (c *Comparison) grid() grid {
 func (c *Comparison) longGrid() grid {
 	g := grid{header: []string{"benchmark", "unit", "run", "median ± CI", "Δ"},
 		align: []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight}}
-	for _, row := range c.Rows {
+	for _, row := range c.lines() {
 		for i := range row.Cells {
 			name, unit := row.label(), row.Unit
 			if i > 0 {
@@ -356,7 +377,7 @@ func (c *Comparison) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"benchmark", "metric", "run", "file", "host", "unit", "better", "status", "samples",
 		"median", "ci_low", "ci_high", "delta_pct", "p_value", "significant", "change", "note"})
-	for _, row := range c.Rows {
+	for _, row := range c.lines() {
 		for i, cell := range row.Cells {
 			in := c.Inputs[i]
 			rec := []string{row.Name, row.Metric, in.Label, in.Path, in.Run.Host.Hostname, row.Unit, "", cell.State(),

@@ -191,12 +191,14 @@ func TestCompareMarks(t *testing.T) {
 	}
 	// The metric with its samples has its own row and delta; CPU per byte
 	// up is worse.
-	for _, row := range c.Rows {
-		if row.Name == "bw/pipe/size=64KiB" && row.Metric == "sender-cpu-ns/B" {
-			if d := row.Cells[1].Delta; d == nil || d.Mark(results.Lower) != "worse" || row.Unit != "sender-cpu-ns/B" {
-				t.Errorf("sender-cpu-ns/B row: %+v", row)
+	for _, bench := range c.Rows {
+		for _, row := range bench.Metrics {
+			if row.Name == "bw/pipe/size=64KiB" && row.Metric == "sender-cpu-ns/B" {
+				if d := row.Cells[1].Delta; d == nil || d.Mark(results.Lower) != "worse" || row.Unit != "sender-cpu-ns/B" {
+					t.Errorf("sender-cpu-ns/B row: %+v", row)
+				}
+				return
 			}
-			return
 		}
 	}
 	t.Errorf("no row for bw/pipe's sender-cpu-ns/B")
@@ -229,5 +231,25 @@ func TestCompareFoldsWideTables(t *testing.T) {
 	// Two runs stay side by side.
 	if g := Compare(load(t, "vm-run1.json", "vm-run2.json")).layout(); len(g.header) != 5 || g.header[2] == "run" {
 		t.Errorf("two runs: header %q", g.header)
+	}
+}
+
+// compare reports how the host sentinel moved between the runs.
+func TestCompareSentinel(t *testing.T) {
+	ins := load(t, "vm-run1.json", "vm-run2.json")
+	for i, cpu := range []float64{1.0, 1.4} {
+		for round := range 10 {
+			ins[i].Run.Sentinel = append(ins[i].Run.Sentinel, results.Sentinel{Round: round, CPUNs: cpu * (1 + 0.001*float64(round)), SyscallNs: 900})
+		}
+	}
+	var out bytes.Buffer
+	if err := Compare(ins).Text(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"host sentinel, vm-run2 against vm-run1: CPU loop 1.004 → 1.406 ns/iter (+40.0%, 10 and 10 rounds): the host got slower, intervals +39.2% apart",
+		"null system call 900.0 → 900.0 ns/iter (+0.0%"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("compare lacks %q:\n%s", want, out.String()[:min(len(out.String()), 1500)])
+		}
 	}
 }
