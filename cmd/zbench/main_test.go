@@ -166,8 +166,9 @@ func TestInterruptVeth(t *testing.T) {
 
 func interrupt(t *testing.T, args ...string) {
 	out := filepath.Join(t.TempDir(), "run.json")
+	tmp := t.TempDir()
 	cmd := exec.Command(os.Args[0], append(args, "--out", out)...)
-	cmd.Env = append(os.Environ(), "ZBENCH_TEST_MAIN=1")
+	cmd.Env = append(os.Environ(), "ZBENCH_TEST_MAIN=1", "TMPDIR="+tmp)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -221,6 +222,11 @@ func interrupt(t *testing.T, args ...string) {
 	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d.*", cmd.Process.Pid))
 	if len(ns) > 0 {
 		t.Errorf("network namespaces left behind: %v", ns)
+	}
+	// The run's temporary directory, and the files its killed worker made
+	// there, went with it.
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR: %v", left)
 	}
 }
 
