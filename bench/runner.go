@@ -105,7 +105,7 @@ type Progress struct {
 func (r *Runner) count() int { return orDefault(r.Count, 10) }
 
 // minWorkers is the fewest worker processes a benchmark's samples come from
-// when a spec asks for several samples per worker (DESIGN.md §4).
+// when a spec asks for several samples per worker (docs/design.md, the measuring rules).
 const minWorkers = 3
 
 // perWorker is the samples per worker for s: the run's, else the spec's,

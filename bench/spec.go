@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/name"
 )
 
 // ErrNotSupported marks a benchmark that cannot run on this host. Wrap it with
@@ -26,7 +27,7 @@ var ErrNotSupported = sys.ErrNotSupported
 // exits and never decides iteration counts.
 type Spec struct {
 	// Name is the full path: family, operation, key=value parameters, e.g.
-	// "lat/syscall/null/path=inline" (DESIGN.md §3).
+	// "lat/syscall/null/path=inline" (docs/design.md, the name grammar).
 	Name string
 	// Doc says exactly what one op is.
 	Doc string
@@ -62,13 +63,13 @@ type Spec struct {
 	Child func(args []string) error
 }
 
-// Params returns the key=value parameters of the name, in order.
+// Params returns the key=value parameters of the name, in order (the name
+// package's grammar).
 func (s *Spec) Params() [][2]string {
+	n := name.Parse(s.Name)
 	var ps [][2]string
-	for _, seg := range strings.Split(s.Name, "/") {
-		if k, v, ok := strings.Cut(seg, "="); ok {
-			ps = append(ps, [2]string{k, v})
-		}
+	for _, k := range n.Keys() {
+		ps = append(ps, [2]string{k, n.Param(k)})
 	}
 	return ps
 }
