@@ -72,8 +72,12 @@ type Runner struct {
 	// Progress, when set, is called in the parent before each worker starts,
 	// never while one is measuring.
 	Progress func(Progress)
+	// Sentinel times the host sentinel at the start of every round (see
+	// sentinel.go; Sentinels returns the values).
+	Sentinel bool
 
-	tmp string // this run's temporary directory, while Run runs
+	tmp       string // this run's temporary directory, while Run runs
+	sentinels []results.Sentinel
 }
 
 // Progress says what the runner is about to measure, or that a benchmark
@@ -93,6 +97,9 @@ type Progress struct {
 	// skipped or failed. Result is its outcome, summarised.
 	Finished bool
 	Result   *results.Result
+	// Sentinel says that the worker about to start times the host
+	// sentinel of round Round (Name is "zbench/sentinel").
+	Sentinel bool
 }
 
 func (r *Runner) count() int { return orDefault(r.Count, 10) }
@@ -277,7 +284,18 @@ func (r *Runner) warmUpWorker(ctx context.Context, sts []*state, rounds int) {
 // the run was interrupted.
 func (r *Runner) runRounds(ctx context.Context, sts []*state, rounds int) error {
 	count := r.count()
+	r.sentinels = nil
+	pin, err := r.PinCPU()
+	if err != nil {
+		pin = -1
+	}
 	for round := range rounds {
+		if r.Sentinel && r.pending(sts) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r.sentinel(ctx, sts, round, rounds, pin)
+		}
 		for i, st := range sts {
 			if st.done {
 				continue
@@ -299,6 +317,16 @@ func (r *Runner) runRounds(ctx context.Context, sts []*state, rounds int) error 
 		}
 	}
 	return nil
+}
+
+// pending says whether a benchmark still has samples to take.
+func (r *Runner) pending(sts []*state) bool {
+	for _, st := range sts {
+		if !st.done && len(st.res.Samples) < r.count() {
+			return true
+		}
+	}
+	return false
 }
 
 // sample runs one worker for k samples of st and adds what it reports. It

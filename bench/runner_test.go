@@ -253,6 +253,9 @@ func TestRunnerMeasures(t *testing.T) {
 	if x.Metrics["answers/op"] != 42 {
 		t.Errorf("metric: %v, want answers/op = 42", x.Metrics)
 	}
+	if m := x.MetricStats["answers/op"]; !slices.Equal(m.Samples, []float64{42, 42, 42}) {
+		t.Errorf("metric samples: %+v, want every sample's 42", m)
+	}
 	n := 0
 	for _, w := range x.Warnings {
 		if w == "a warning, once per sample" {
@@ -508,5 +511,42 @@ func TestRunnerTempDir(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(root); len(left) != 0 {
 		t.Errorf("left behind after an interrupt: %v", left)
+	}
+}
+
+// With Sentinel set, every round starts with the host sentinel, in a worker
+// of its own pinned as the benchmarks are, and the run keeps one value of
+// each kind per round.
+func TestRunnerSentinel(t *testing.T) {
+	r := testRunner()
+	r.Sentinel = true
+	var events []string
+	r.Progress = func(p Progress) {
+		switch {
+		case p.Sentinel:
+			events = append(events, fmt.Sprintf("sentinel:%d", p.Round))
+		case !p.Finished && !p.WarmUp:
+			events = append(events, fmt.Sprintf("%d:%s", p.Round, p.Name))
+		}
+	}
+	res, err := r.Run(context.Background(), pick("test/ok"))
+	if err != nil || res[0].Error != "" {
+		t.Fatalf("%v %q", err, res[0].Error)
+	}
+	want := []string{"sentinel:1", "1:test/ok", "sentinel:2", "2:test/ok", "sentinel:3", "3:test/ok"}
+	if !slices.Equal(events, want) {
+		t.Errorf("events %q, want %q", events, want)
+	}
+	s := r.Sentinels()
+	if len(s) != 3 {
+		t.Fatalf("sentinels %+v: want one per round", s)
+	}
+	for i, v := range s {
+		if v.Round != i || !(v.CPUNs > 0) || !(v.SyscallNs > 0) {
+			t.Errorf("round %d: %+v", i, v)
+		}
+	}
+	if _, err := r.Run(context.Background(), pick("test/prereq")); err != nil || len(r.Sentinels()) != 0 {
+		t.Errorf("a run with nothing to measure timed the sentinel: %+v", r.Sentinels())
 	}
 }

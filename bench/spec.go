@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"zbench/internal/sys"
+	"zbench/name"
 )
 
 // ErrNotSupported marks a benchmark that cannot run on this host. Wrap it with
@@ -65,13 +66,13 @@ type Spec struct {
 	Remote *Remote
 }
 
-// Params returns the key=value parameters of the name, in order.
+// Params returns the key=value parameters of the name, in order (the name
+// package's grammar).
 func (s *Spec) Params() [][2]string {
+	n := name.Parse(s.Name)
 	var ps [][2]string
-	for _, seg := range strings.Split(s.Name, "/") {
-		if k, v, ok := strings.Cut(seg, "="); ok {
-			ps = append(ps, [2]string{k, v})
-		}
+	for _, k := range n.Keys() {
+		ps = append(ps, [2]string{k, n.Param(k)})
 	}
 	return ps
 }

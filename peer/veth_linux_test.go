@@ -135,3 +135,29 @@ func TestSweepStale(t *testing.T) {
 		t.Errorf("the sweep removed a live run's namespace %s", mine)
 	}
 }
+
+// SweepStale removes the namespaces of a run that is gone, even where a new
+// process has its PID (another start time), and keeps those of a run that
+// still runs.
+func TestSweepStaleReusedPID(t *testing.T) {
+	needVeth(t)
+	self, err := sys.ProcessID(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := "zbench-" + strconv.Itoa(os.Getpid()) + ".1-c" // this PID, another start time
+	live := "zbench-" + self + "-s"
+	for _, ns := range []string{stale, live} {
+		if err := ip("netns", "add", ns); err != nil {
+			t.Fatal(err)
+		}
+		defer ip("netns", "del", ns)
+	}
+	SweepStale()
+	if _, err := os.Stat(filepath.Join(netnsDir, stale)); !os.IsNotExist(err) {
+		t.Errorf("%s: the namespace of a run that is gone is still there (%v)", stale, err)
+	}
+	if _, err := os.Stat(filepath.Join(netnsDir, live)); err != nil {
+		t.Errorf("%s: the namespace of a run that still runs was removed: %v", live, err)
+	}
+}

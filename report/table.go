@@ -28,8 +28,99 @@ func Table(w io.Writer, run *results.Run) error {
 	fmt.Fprintf(w, "%d samples per benchmark from fresh worker processes, %s; median ± 95%% CI\n\n",
 		run.Settings.Count, sampleLength(&run.Settings))
 
-	return runGrid(run).text(w)
+	if err := runGrid(run).text(w); err != nil {
+		return err
+	}
+	if d := SentinelDrift(run.Sentinel); d != "" {
+		fmt.Fprintf(w, "host drift: %s\n", d)
+	}
+	return nil
 }
+
+// SentinelDrift says in which rounds the host sentinel (a fixed CPU loop and
+// a null system call, timed at the start of every round) moved beyond the
+// run's own noise, and by how much; "" where it did not, or where fewer than
+// four rounds leave no noise to judge by.
+//
+// Whatever disturbs a host (another tenant, a hog on the CPU, a lower
+// clock) slows the sentinel, so the reference is the run's quiet rounds: the
+// lower quartile of the rounds' values, with the spread of the lower half
+// of them as the noise (1.4826 × their median absolute deviation from the
+// quartile, the standard deviation's robust estimate). A round moved when
+// it is further from the reference than both 5 % of it and four times the
+// noise. Up to three rounds in four can move and still be seen.
+func SentinelDrift(s []results.Sentinel) string {
+	if len(s) < 4 {
+		return ""
+	}
+	kinds := []struct {
+		what string
+		val  func(results.Sentinel) float64
+	}{
+		{"CPU loop", func(x results.Sentinel) float64 { return x.CPUNs }},
+		{"null system call", func(x results.Sentinel) float64 { return x.SyscallNs }},
+	}
+	var parts []string
+	for _, k := range kinds {
+		vs := make([]float64, len(s))
+		for i, x := range s {
+			vs[i] = k.val(x)
+		}
+		sorted := slices.Clone(vs)
+		slices.Sort(sorted)
+		ref := sorted[(len(sorted)-1)/4]
+		if !(ref > 0) {
+			continue
+		}
+		var dev []float64
+		for _, v := range sorted[:(len(sorted)+1)/2] {
+			dev = append(dev, math.Abs(v-ref))
+		}
+		tol := max(0.05*ref, 4*1.4826*medianOf(dev))
+		var moved []int
+		worst := 0.0
+		for i, v := range vs {
+			if math.Abs(v-ref) > tol {
+				moved = append(moved, s[i].Round+1)
+				if math.Abs(v-ref) > math.Abs(worst) {
+					worst = v - ref
+				}
+			}
+		}
+		if len(moved) > 0 {
+			parts = append(parts, fmt.Sprintf("the %s by up to %+.0f%% in %s", k.what, 100*worst/ref, roundList(moved)))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "the host sentinel (a fixed CPU loop and null system call, timed each round) moved beyond its noise: " +
+		strings.Join(parts, ", ") + ", against the run's quiet rounds; samples of those rounds moved for a " +
+		"reason outside the code: rerun, or run on a quieter machine"
+}
+
+// roundList writes 1-based rounds as "round 3" or "rounds 2, 4-6".
+func roundList(rs []int) string {
+	var segs []string
+	for i := 0; i < len(rs); {
+		j := i
+		for j+1 < len(rs) && rs[j+1] == rs[j]+1 {
+			j++
+		}
+		if j > i {
+			segs = append(segs, fmt.Sprintf("%d-%d", rs[i], rs[j]))
+		} else {
+			segs = append(segs, strconv.Itoa(rs[i]))
+		}
+		i = j + 1
+	}
+	if len(rs) == 1 {
+		return "round " + segs[0]
+	}
+	return "rounds " + strings.Join(segs, ", ")
+}
+
+func medianOf(vs []float64) float64 { return results.Summarize(vs).Median }
 
 // grid is results laid out for a table: header, cells and numbered
 // notes (skip reasons, errors, statistical warnings, reference provenance),

@@ -1,7 +1,8 @@
 // Command sanity reads back the record of a `zbench run --quick --json` and
-// checks what must hold for any host: a valid schema-1 record, the same run
-// on stdout and in the file, every benchmark measured or skipped with a
-// reason, and plausible system-call figures.
+// checks what must hold for any host: a valid record of the current schema,
+// the same run on stdout and in the file, every benchmark measured or
+// skipped with a reason, every metric with its samples, the host sentinel of
+// every round, and plausible system-call figures.
 package main
 
 import (
@@ -47,6 +48,22 @@ func check(file, stdout string) error {
 			return fmt.Errorf("%s: %d samples, want %d", r.Name, len(r.Samples), rec.Settings.Count)
 		default:
 			measured++
+		}
+		for m := range r.Metrics {
+			if n := len(r.MetricStats[m].Samples); n != len(r.Samples) {
+				return fmt.Errorf("%s: metric %s has %d samples, the benchmark %d", r.Name, m, n, len(r.Samples))
+			}
+		}
+	}
+	if rec.Schema != results.Schema {
+		return fmt.Errorf("schema %d, want %d", rec.Schema, results.Schema)
+	}
+	if len(rec.Sentinel) == 0 {
+		return fmt.Errorf("no host sentinel recorded")
+	}
+	for _, s := range rec.Sentinel {
+		if !(s.CPUNs > 0) || !(s.SyscallNs > 0) {
+			return fmt.Errorf("host sentinel of round %d: %+v", s.Round, s)
 		}
 	}
 	null, vdso := byName["lat/syscall/null"], byName["lat/syscall/vdso"]

@@ -7,6 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +18,7 @@ import (
 
 	"zbench/bench"
 	"zbench/internal/host"
+	"zbench/internal/sys"
 	"zbench/peer"
 	"zbench/report"
 	"zbench/results"
@@ -22,6 +27,9 @@ import (
 // The test binary is zbench: as a worker (the runner re-executes
 // /proc/self/exe) and, with ZBENCH_TEST_MAIN=1, as the whole command.
 func TestMain(m *testing.M) {
+	if cpu := os.Getenv("ZBENCH_TEST_HOG"); cpu != "" {
+		hogProcess(cpu)
+	}
 	if os.Getenv("ZBENCH_TEST_MAIN") == "1" || (len(os.Args) > 1 && (os.Args[1] == workerCommand || os.Args[1] == childCommand)) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
@@ -158,8 +166,9 @@ func TestInterruptVeth(t *testing.T) {
 
 func interrupt(t *testing.T, args ...string) {
 	out := filepath.Join(t.TempDir(), "run.json")
+	tmp := t.TempDir()
 	cmd := exec.Command(os.Args[0], append(args, "--out", out)...)
-	cmd.Env = append(os.Environ(), "ZBENCH_TEST_MAIN=1")
+	cmd.Env = append(os.Environ(), "ZBENCH_TEST_MAIN=1", "TMPDIR="+tmp)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -213,6 +222,11 @@ func interrupt(t *testing.T, args ...string) {
 	ns, _ := filepath.Glob(fmt.Sprintf("/run/netns/zbench-%d.*", cmd.Process.Pid))
 	if len(ns) > 0 {
 		t.Errorf("network namespaces left behind: %v", ns)
+	}
+	// The run's temporary directory, and the files its killed worker made
+	// there, went with it.
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR: %v", left)
 	}
 }
 
@@ -432,6 +446,133 @@ func TestGoRunHint(t *testing.T) {
 	}{{goRun, exitOK}, {goRun, exitFailed}, {"/usr/local/bin/zbench", exitUsage}} {
 		if h := goRunHint(tc.exe, tc.code); h != "" {
 			t.Errorf("goRunHint(%s, %d) = %q, want none", tc.exe, tc.code, h)
+		}
+	}
+}
+
+// The drift note names the rounds whose sentinel moved beyond the run's
+// noise and by how much, and says nothing of a steady host.
+func TestSentinelDrift(t *testing.T) {
+	steady := []results.Sentinel{}
+	for i, v := range []float64{100, 101, 99, 100, 102, 98, 100, 101} {
+		steady = append(steady, results.Sentinel{Round: i, CPUNs: v, SyscallNs: 10 * v})
+	}
+	if d := report.SentinelDrift(steady); d != "" {
+		t.Errorf("steady host: %q", d)
+	}
+	moved := slices.Clone(steady)
+	for _, i := range []int{3, 4, 5} {
+		moved[i].CPUNs *= 2
+	}
+	moved[7].SyscallNs *= 1.5
+	d := report.SentinelDrift(moved)
+	for _, want := range []string{`CPU loop by up to \+(9\d|10\d)% in rounds 4-6,`, `null system call by up to \+(4\d|5\d)% in round 8,`} {
+		if !regexp.MustCompile(want).MatchString(d) {
+			t.Errorf("drift %q does not match %q", d, want)
+		}
+	}
+	if d := report.SentinelDrift(moved[:3]); d != "" {
+		t.Errorf("three rounds are too few to judge: %q", d)
+	}
+}
+
+// A CPU hog pinned beside the run for some of its rounds: the sentinel of
+// those rounds moves and the table says so. The hog is four processes
+// spinning on the run's CPU, each at a higher priority than this test where
+// it may raise them (root), so that the sentinel gets a small share of its
+// CPU whatever else runs on a busy test machine; they run from round 4's
+// sentinel to round 8's (four of ten rounds, fewer than half, as the note's
+// median needs), and each ends itself after 20 s at the latest.
+func TestSentinelSeesHog(t *testing.T) {
+	cpus, err := sys.AllowedCPUs()
+	if err != nil {
+		t.Skip(err)
+	}
+	cpu := cpus[len(cpus)-1]
+	r := &bench.Runner{Count: 10, Target: 2 * time.Millisecond, WarmUp: -1, CPU: cpu, Sentinel: true}
+	specs, _ := bench.Named(registry(), "lat/syscall/vdso")
+	var hogs []*exec.Cmd
+	stopHogs := func() {
+		for _, h := range hogs {
+			h.Process.Kill()
+			h.Wait()
+		}
+		hogs = nil
+	}
+	defer stopHogs()
+	r.Progress = func(p bench.Progress) {
+		switch {
+		case p.Sentinel && p.Round == 4:
+			nice, _ := syscall.Getpriority(syscall.PRIO_PROCESS, 0) // 20 - nice, as the raw call returns it
+			for range 4 {
+				h := exec.Command(os.Args[0])
+				h.Env = append(os.Environ(), "ZBENCH_TEST_HOG="+strconv.Itoa(cpu))
+				h.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+				if err := h.Start(); err != nil {
+					t.Error(err)
+					return
+				}
+				syscall.Setpriority(syscall.PRIO_PROCESS, h.Process.Pid, max(-20, 20-nice-5)) // best effort
+				hogs = append(hogs, h)
+			}
+			time.Sleep(50 * time.Millisecond) // the hogs are on the CPU
+		case p.Sentinel && p.Round == 8:
+			stopHogs()
+		}
+	}
+	res, err := r.Run(t.Context(), specs)
+	stopHogs()
+	if err != nil || res[0].Error != "" {
+		t.Fatalf("%v %q", err, res[0].Error)
+	}
+	rec := &results.Run{Schema: results.Schema, Results: res, Sentinel: r.Sentinels()}
+	var buf bytes.Buffer
+	if err := report.Table(&buf, rec); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	t.Logf("sentinel %+v\n%s", rec.Sentinel, out)
+	moved := noted(out, "CPU loop")
+	if !strings.Contains(out, "host drift:") || !(moved[4] || moved[5] || moved[6] || moved[7]) {
+		t.Errorf("a hog on the run's CPU in rounds 4-7 is not noted (rounds noted: %v):\n%s", moved, out)
+	}
+}
+
+// noted reads the rounds a drift note names for what ("CPU loop").
+func noted(out, what string) map[int]bool {
+	m := regexp.MustCompile(what + ` by up to [-+]\d+% in rounds? ((?:\d+(?:-\d+)?(?:, )?)+)`).FindStringSubmatch(out)
+	rounds := map[int]bool{}
+	if m == nil {
+		return rounds
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(m[1], ", "), ", ") {
+		lo, hi, _ := strings.Cut(seg, "-")
+		a, _ := strconv.Atoi(lo)
+		b := a
+		if hi != "" {
+			b, _ = strconv.Atoi(hi)
+		}
+		for r := a; r <= b; r++ {
+			rounds[r] = true
+		}
+	}
+	return rounds
+}
+
+// hogProcess is the body of a hog: it spins on cpu for at most 20 s.
+func hogProcess(cpu string) {
+	c, err := strconv.Atoi(cpu)
+	if err != nil {
+		os.Exit(2)
+	}
+	runtime.LockOSThread()
+	if err := sys.PinThread(c); err != nil {
+		os.Exit(1)
+	}
+	end := time.Now().Add(20 * time.Second)
+	for x := 0; ; x++ {
+		if x%(1<<20) == 0 && time.Now().After(end) {
+			os.Exit(0)
 		}
 	}
 }

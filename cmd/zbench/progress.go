@@ -36,6 +36,11 @@ func newProgress(stderr io.Writer, start time.Time) *progress {
 
 func (p *progress) show(e bench.Progress) {
 	switch {
+	case e.Sentinel:
+		if p.tty {
+			p.any = true
+			fmt.Fprintf(p.w, "\r\033[K[round %d/%d, %s] host sentinel", e.Round, e.Rounds, p.times(e))
+		}
 	case p.tty && e.Finished:
 		return // the next worker's line replaces this one
 	case p.tty:

@@ -84,7 +84,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	r := &bench.Runner{Count: o.count, Target: o.target, PerWorker: o.perWork, CPU: o.cpu, Verify: o.verify, Transport: link.Transport}
+	r := &bench.Runner{Count: o.count, Target: o.target, PerWorker: o.perWork, CPU: o.cpu, Verify: o.verify, Transport: link.Transport, Sentinel: true}
 	progress := newProgress(stderr, started)
 	r.Progress = progress.show
 	res, runErr := r.Run(ctx, specs)
@@ -102,6 +102,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		},
 		Results:     res,
 		Interrupted: runErr != nil,
+		Sentinel:    r.Sentinels(),
 		PeerHost:    link.PeerHost,
 		NIC:         link.NIC,
 		PeerNIC:     link.PeerNIC,
