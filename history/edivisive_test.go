@@ -1,8 +1,11 @@
 package history
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -219,5 +222,26 @@ func TestShiftInterval(t *testing.T) {
 	_, lo, hi = ShiftInterval(x, x)
 	if !(lo < 0 && hi > 0) {
 		t.Errorf("no shift: interval [%g, %g] should hold 0", lo, hi)
+	}
+}
+
+// TestChangesDeterministic: the same series give the same change points
+// whatever the parallelism, because each series seeds its own permutations.
+func TestChangesDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var series []Series
+	for b := range 12 {
+		s := Series{Benchmark: fmt.Sprintf("b%d", b), Unit: "ns/op", Better: "lower", Machine: Machine{ID: "m"}}
+		for i, v := range synth(rng, 40, steps(float64(10+b), 1.15)) {
+			s.Points = append(s.Points, Point{Started: fmt.Sprint(i), Median: v})
+		}
+		series = append(series, s)
+	}
+	a := Changes(series, Detector{})
+	prev := runtime.GOMAXPROCS(1)
+	b := Changes(series, Detector{})
+	runtime.GOMAXPROCS(prev)
+	if len(a) < 10 || !reflect.DeepEqual(a, b) {
+		t.Errorf("%d change points in parallel, %d serially; want the same, at least 10 of the 12 steps", len(a), len(b))
 	}
 }

@@ -131,15 +131,22 @@ func seriesPlot(s *Series, changes []Change) (*plot.Plot, error) {
 		v.Color, v.Width = changeColor, vg.Points(1.5)
 		v.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		p.Add(v)
-		lab, err := plotter.NewLabels(plotter.XYLabels{
-			XYs:    plotter.XYs{{X: x, Y: hi + pad}},
-			Labels: []string{fmt.Sprintf(" %+.1f%% [%+.1f, %+.1f] p=%.3g", 100*c.Change, 100*c.ChangeLow, 100*c.ChangeHigh, c.P)},
-		})
+		text := fmt.Sprintf("%+.1f%% [%+.1f, %+.1f] p=%.3g", 100*c.Change, 100*c.ChangeLow, 100*c.ChangeHigh, c.P)
+		right := x > float64(len(s.Points))/2 // in the right half, the label ends at the line
+		if right {
+			text += " "
+		} else {
+			text = " " + text
+		}
+		lab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: hi + pad}}, Labels: []string{text}})
 		if err != nil {
 			return nil, err
 		}
 		for i := range lab.TextStyle {
 			lab.TextStyle[i].Color = changeColor
+			if right {
+				lab.TextStyle[i].XAlign = draw.XRight
+			}
 		}
 		p.Add(lab)
 	}

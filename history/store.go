@@ -250,6 +250,11 @@ func (s *Store) Import(ctx context.Context, run *results.Run) (bool, error) {
 		return false, fmt.Errorf("history store %s: run %s: %w", s.where, id, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		// Another writer stored this key in the meantime: the same record,
+		// or a conflicting one.
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT content_hash FROM runs WHERE id = ?`), id).Scan(&stored); err == nil && stored != hash {
+			return false, fmt.Errorf("run %s: %w", id, ErrConflict)
+		}
 		return false, nil
 	}
 	ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO results (run_id, benchmark, metric, unit, better, status,

@@ -95,6 +95,11 @@ func TestHistoryCommands(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "1 change points in 1 series") || !strings.Contains(out, "regression +") {
 		t.Errorf("history changes: %d\n%s", code, out)
 	}
+	code, out, _ = zbench("history", "changes", "--store", store, "--markdown")
+	if code != exitOK || !strings.Contains(out, "| `lat/syscall/null` |") || !strings.Contains(out, "🔴 regression") ||
+		!strings.Contains(out, "2026-11-30T08:15:00Z `c15`") {
+		t.Errorf("history changes --markdown: %d\n%s", code, out)
+	}
 	code, out, _ = zbench("history", "changes", "--store", store, "--markdown", "--last", "5")
 	if code != exitOK || !strings.Contains(out, "0 change points") {
 		t.Errorf("history changes --last 5 (the change is 15 runs old): %d\n%s", code, out)
