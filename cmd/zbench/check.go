@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"zbench/history"
 
 	"zbench/report"
 )
@@ -14,12 +15,13 @@ import (
 // regression, 1 a regression, 2 a usage error or an unreadable input, 3
 // could not judge (docs/ci.md).
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "check --baseline BASE [--baseline BASE2...] [--threshold 5%] [--metric NAME] [--allow-missing] CURRENT", stderr)
+	fs := newFlagSet("check", "check (--baseline BASE [--baseline BASE2...] | --history STORE) [--threshold 5%] [--metric NAME] [--allow-missing] CURRENT", stderr)
 	var basePaths []string
 	fs.Func("baseline", "a baseline run record, or a directory of them (required; repeatable: the samples of several runs of one build are pooled)",
 		func(s string) error { basePaths = append(basePaths, s); return nil })
 	threshold := fs.String("threshold", "5%", "fail on a regression whose 95% intervals are apart by more than this percentage of the baseline median (write the % sign: 5%, 0.5%)")
 	metric := fs.String("metric", "", "gate on this metric of each benchmark (e.g. p99-ns, sender-cpu-ns/B) instead of its own unit")
+	hist := fs.String("history", "", "gate against the latest stable segment of this machine's series in this history store (a SQLite file or a postgres:// URL) instead of --baseline")
 	allowMissing := fs.Bool("allow-missing", false, "a benchmark missing, skipped or failing in the current run is listed instead of making the gate exit 3")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -33,8 +35,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintf(stderr, "zbench check: --%v\n", err)
 		return report.ExitUsage
-	case len(basePaths) == 0:
-		fmt.Fprintln(stderr, "zbench check: --baseline is required")
+	case len(basePaths) > 0 && *hist != "":
+		fmt.Fprintln(stderr, "zbench check: --baseline and --history: name one baseline")
+		return report.ExitUsage
+	case len(basePaths) == 0 && *hist == "":
+		fmt.Fprintln(stderr, "zbench check: --baseline or --history is required")
 		fs.Usage()
 		return report.ExitUsage
 	case len(pos) != 1:
@@ -42,14 +47,25 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return report.ExitUsage
 	}
-	base, err := report.Load(basePaths)
-	if err != nil {
-		fmt.Fprintf(stderr, "zbench check: baseline: %v\n", err)
-		return report.ExitUsage
-	}
 	cur, err := loadOne(pos[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench check: current: %v\n", err)
+		return report.ExitUsage
+	}
+	var base []report.Input
+	if *hist != "" && !history.IsURL(*hist) && !fileExists(*hist) {
+		fmt.Fprintf(stderr, "zbench check: --history %s: no such store\n", *hist)
+		return report.ExitUsage
+	}
+	if *hist != "" {
+		// A store without a stable series of this machine is a baseline
+		// the gate cannot judge against, not a pass.
+		if base, err = historyBaseline(*hist, cur.Run); err != nil {
+			fmt.Fprintf(stderr, "zbench check: could not judge: --history %s: %v\n", *hist, err)
+			return report.ExitCannotJudge
+		}
+	} else if base, err = report.Load(basePaths); err != nil {
+		fmt.Fprintf(stderr, "zbench check: baseline: %v\n", err)
 		return report.ExitUsage
 	}
 	all := append(base, cur)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"zbench/history"
 
 	"zbench/bench"
 	"zbench/internal/host"
@@ -38,6 +39,7 @@ type runOptions struct {
 	tokenFile string
 	verify    bool
 	exact     bool
+	store     string // --store: the history store each run is added to
 	patterns  []string
 	args      []string
 }
@@ -66,6 +68,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err := checkOut(o.out); err != nil {
 		fmt.Fprintf(stderr, "zbench run: --out %s: %v\n", o.out, err)
 		return exitUsage
+	}
+
+	var store *history.Store
+	if o.store != "" {
+		if store, err = openStore(o.store); err != nil {
+			fmt.Fprintf(stderr, "zbench run: --store %s: %v\n", o.store, err)
+			return exitUsage
+		}
+		defer store.Close()
 	}
 
 	// From here every way out goes through the deferred clean-up: Ctrl-C,
@@ -107,7 +118,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		NIC:         link.NIC,
 		PeerNIC:     link.PeerNIC,
 	}
-	return finish(rec, o, runErr, stdout, stderr)
+	code = finish(rec, o, runErr, stdout, stderr)
+	// An interrupted run is a part of a run: it stays out of the history,
+	// where it would read as a run of its own. So does a record that could
+	// not be written where --out said.
+	if store != nil && !rec.Interrupted && fileExists(o.out) {
+		if !storeRun(store, o.store, o.out, rec, stderr) && code == exitOK {
+			code = exitFailed
+		}
+	}
+	return code
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // parseRun reads run's flags; ok is false when the command ends here, with
@@ -127,6 +152,7 @@ func parseRun(args []string, stderr io.Writer) (o runOptions, code int, ok bool)
 	fs.StringVar(&o.transport, "transport", peer.Loopback, "where network benchmarks run: loopback, veth (two network namespaces made for the run; needs root), or peer (a zbench serve at --peer)")
 	fs.StringVar(&o.peerAddr, "peer", "", "HOST:PORT of the zbench serve for --transport peer")
 	fs.StringVar(&o.tokenFile, "token-file", "", "shared secret for the zbench serve at --peer")
+	fs.StringVar(&o.store, "store", "", "also add the run to this history store: a SQLite file ("+history.DefaultPath+") or a postgres:// URL")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
