@@ -592,6 +592,8 @@ func (c *Check) Markdown(w io.Writer) error {
 		fmt.Fprintf(w, "## zbench check: ⚠️ could not judge: the host itself changed between the runs by more than %s\n\n", pct)
 	case code == ExitRegression:
 		fmt.Fprintf(w, "## zbench check: ❌ %s beyond %s (%s)\n\n", plural(len(c.Regressions), "regression"), pct, judged)
+	case code == ExitCannotJudge && len(c.NotJudged) == 0:
+		fmt.Fprintf(w, "## zbench check: ⚠️ could not judge: no benchmark was judged\n\n")
 	case code == ExitCannotJudge:
 		fmt.Fprintf(w, "## zbench check: ⚠️ could not judge %s (no regression beyond %s among %s)\n\n",
 			plural(len(c.NotJudged), "benchmark"), pct, judged)

@@ -332,6 +332,11 @@ func TestCheckClustersExcluded(t *testing.T) {
 	if err != nil || c.ExitCode() != ExitCannotJudge {
 		t.Errorf("only an excluded benchmark: exit %d, %v; want 3", c.ExitCode(), err)
 	}
+	var md bytes.Buffer
+	c.Markdown(&md)
+	if !strings.HasPrefix(md.String(), "## zbench check: ⚠️ could not judge: no benchmark was judged\n") {
+		t.Errorf("only an excluded benchmark:\n%s", md.String())
+	}
 	// The median-only reading of the same data is a regression of +1800 %.
 	if d := compareResults(&one[0], &two[0]); !(d.P < 0.05 && d.Pct > 100) {
 		t.Errorf("the clustered pair is not what the test means: %v", d)

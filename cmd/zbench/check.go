@@ -94,6 +94,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			what = "regression"
 		}
 		fmt.Fprintf(stderr, "zbench check: %d %s beyond %s\n", len(c.Regressions), what, pct)
+	case code == report.ExitCannotJudge && len(c.NotJudged) == 0:
+		fmt.Fprintln(stderr, "zbench check: could not judge: no benchmark was judged")
 	case code == report.ExitCannotJudge:
 		fmt.Fprintf(stderr, "zbench check: could not judge %d of %d benchmarks (see \"Could not judge\")\n",
 			len(c.NotJudged), len(c.NotJudged)+c.Judged())
