@@ -43,7 +43,7 @@ func TestCheck(t *testing.T) {
 			"### Regressions (2)", "2 regressions beyond 5%"},
 		{[]string{"check", fixture("regressed.json"), "--baseline", fixture("vm-run1.json"), "--threshold", "50%"}, exitOK, "✅", ""},
 		{[]string{"check", "--baseline", fixture("box-a.json"), fixture("box-b.json")}, exitFailed, "> [!WARNING]", ""},
-		{[]string{"check", fixture("vm-run2.json")}, exitUsage, "", "--baseline is required"},
+		{[]string{"check", fixture("vm-run2.json")}, exitUsage, "", "--baseline or --history is required"},
 		{[]string{"check", "--baseline", fixture("vm-run1.json")}, exitUsage, "", "want one current run record, got 0"},
 		{[]string{"check", "--baseline", fixture("vm-run1.json"), "--threshold", "five", fixture("vm-run2.json")}, exitUsage, "", `threshold "five"`},
 		{[]string{"check", "--baseline", fixture("vm-run1.json"), "--threshold", "-3%", fixture("vm-run2.json")}, exitUsage, "", "want 0% to 1000%"},
