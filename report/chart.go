@@ -53,6 +53,7 @@ var chartKinds = []chartKind{
 	latencyKind,
 	ctxswKind,
 	throughputKind,
+	responseKind,
 	cpuKind,
 }
 

@@ -178,6 +178,17 @@ func familiesRun() *results.Run {
 				"B/s", b/(m.call+b*m.perB)*1e9, 0.04, 10, metrics))
 		}
 	}
+	// Responses: a per-response cost plus a per-byte cost of the file.
+	for _, m := range []struct {
+		name string
+		call float64 // ns per response
+		perB float64 // ns per byte of file
+	}{{"write+sendfile", 40000, 0.05}, {"cork", 36000, 0.05}, {"copy", 34000, 0.2}} {
+		for _, s := range []int64{4 << 10, 64 << 10, 1 << 20} {
+			rs = append(rs, measured(rng, fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=loopback", m.name, name.FormatSize(s)),
+				"op/s", 1e9/(m.call+float64(s)*m.perB), 0.05, 10, map[string]float64{"segments/response": float64(2 + s/(64<<10))}))
+		}
+	}
 	for _, op := range []struct {
 		name string
 		call float64

@@ -32,6 +32,7 @@ func TestPlotEveryChart(t *testing.T) {
 		"throughput-zerocopy-send-transport-loopback.png",
 		"throughput-bw.png",
 		"throughput-bw-mem.png",
+		"response-zerocopy-response-transport-loopback.png",
 		"cpu-zerocopy-send-transport-loopback.png",
 		"cpu-bw.png",
 	}
@@ -73,8 +74,8 @@ func TestPlotSkipsAbsentFamilies(t *testing.T) {
 	if len(p.Files) != 1 || filepath.Base(p.Files[0]) != "syscalls-lat-syscall.png" {
 		t.Errorf("files %q; want only the system-call bars", p.Files)
 	}
-	if len(p.Skipped) != 4 {
-		t.Errorf("skipped %q; want the four family charts, each with its reason", p.Skipped)
+	if len(p.Skipped) != 5 {
+		t.Errorf("skipped %q; want the five family charts, each with its reason", p.Skipped)
 	}
 	for _, s := range p.Skipped {
 		if !strings.Contains(s.Reason, "no such results") {
@@ -83,7 +84,7 @@ func TestPlotSkipsAbsentFamilies(t *testing.T) {
 	}
 	empty := Input{Label: "empty", Run: &results.Run{Results: []results.Result{{Name: "lat/syscall/int80", Skipped: "no"}}}}
 	p, err = Plot([]Input{empty}, dir+"/empty")
-	if err != nil || len(p.Files) != 0 || len(p.Skipped) != 5 {
+	if err != nil || len(p.Files) != 0 || len(p.Skipped) != 6 {
 		t.Errorf("a run with nothing to draw: files %q skipped %d, err %v", p.Files, len(p.Skipped), err)
 	}
 }
@@ -98,8 +99,8 @@ func TestChartFailureIsSkipped(t *testing.T) {
 	}}
 	chartKinds = append([]chartKind{broken}, saved...)
 	charts, skipped := Charts(load(t, "families.json"))
-	if len(charts) != 10 {
-		t.Errorf("%d charts, want the 10 of the families run beside the broken kind", len(charts))
+	if len(charts) != 11 {
+		t.Errorf("%d charts, want the 11 of the families run beside the broken kind", len(charts))
 	}
 	if len(skipped) != 1 || skipped[0].Kind != "broken" || !strings.Contains(skipped[0].Reason, "boom") {
 		t.Errorf("skipped %q, want the broken kind with its reason", skipped)
