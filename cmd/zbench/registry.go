@@ -5,6 +5,7 @@ import (
 	"zbench/bw"
 	"zbench/ctxsw"
 	"zbench/lat"
+	"zbench/proc"
 	"zbench/zerocopy"
 )
 
@@ -19,5 +20,6 @@ const (
 func registry() []bench.Spec {
 	specs := append(lat.Specs(), ctxsw.Specs()...)
 	specs = append(specs, bw.Specs()...)
-	return append(specs, zerocopy.Specs()...)
+	specs = append(specs, zerocopy.Specs()...)
+	return append(specs, proc.Specs()...)
 }
