@@ -2,7 +2,6 @@ package lat
 
 import (
 	"fmt"
-	"strconv"
 	"zbench/name"
 
 	"zbench/bench"
@@ -111,18 +110,6 @@ func rttSpecs() []bench.Spec {
 		}
 	}
 	return specs
-}
-
-// rttRemote is the server side of a transport=peer round trip (nil for
-// other transports): the same helper, args CPU NETNS ADDR PEER, listening on
-// the server's address for that client only.
-func rttRemote(transport string) *bench.Remote {
-	if transport != peer.Remote {
-		return nil
-	}
-	return &bench.Remote{Args: func(p bench.RemoteParams) ([]string, error) {
-		return []string{strconv.Itoa(p.CPU), "", p.Local.String(), p.Client.String()}, nil
-	}}
 }
 
 func placementRequires(cpu, transport string) []func() error {

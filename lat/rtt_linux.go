@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
-	"strconv"
 	"syscall"
 	"time"
 	"unsafe"
@@ -125,7 +124,7 @@ func helperPlacement(b *bench.B, cpu string) (int, error) {
 // helper are closed here afterwards, so that closing the client's ends is
 // seen as EOF.
 func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
-	args := []string{strconv.Itoa(helperCPU), tr.ServerNetns, addrString(tr.ServerAddr)}
+	args := echoArgs{CPU: helperCPU, Netns: tr.ServerNetns, Addr: tr.ServerAddr}.encode()
 	c := &conn{rfd: -1, wfd: -1}
 	switch kind {
 	case "pipe":
@@ -213,13 +212,6 @@ func (c *conn) start(name string, args []string, fds ...int) error {
 	}
 	c.helper = cmd
 	return nil
-}
-
-func addrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
 }
 
 // clientSocket makes the client's socket inside the client's namespace (a
@@ -413,25 +405,17 @@ func reportPercentiles(b *bench.B, lats []int64) {
 // until the client goes away or the worker stops it.
 func rttChild(kind string, size int64) func(args []string) error {
 	return func(args []string) error {
-		if len(args) != 3 && len(args) != 4 {
-			return fmt.Errorf("want CPU NETNS ADDR [PEER], got %q", args)
+		a, err := parseEchoArgs(args)
+		if err != nil {
+			return err
 		}
-		// PEER, given by zbench serve, is the only address served: nobody
+		// CLIENT, given by zbench serve, is the only address served: nobody
 		// else can connect or use the helper (peer.ListenData), and a UDP
 		// echo reflects nothing to a forged source.
-		var allowed netip.Addr
-		if len(args) == 4 {
-			a, err := netip.ParseAddr(args[3])
-			if err != nil {
-				return err
-			}
-			allowed = a
-		}
+		allowed := a.Client
 		runtime.LockOSThread()
-		if cpu, err := strconv.Atoi(args[0]); err != nil {
-			return err
-		} else if cpu >= 0 {
-			if err := sys.PinThread(cpu); err != nil {
+		if a.CPU >= 0 {
+			if err := sys.PinThread(a.CPU); err != nil {
 				return err
 			}
 		}
@@ -442,14 +426,10 @@ func rttChild(kind string, size int64) func(args []string) error {
 		case "unix":
 			return echoStream(3, 3, buf)
 		}
-		if _, err := peer.Enter(args[1]); err != nil {
+		if _, err := peer.Enter(a.Netns); err != nil {
 			return err
 		}
-		addr, err := netip.ParseAddr(args[2])
-		if err != nil {
-			return err
-		}
-		fd, port, err := peer.ListenData(kind == "udp", addr, allowed, 4096)
+		fd, port, err := peer.ListenData(kind == "udp", a.Addr, allowed, 4096)
 		if err != nil {
 			return err
 		}
