@@ -496,11 +496,7 @@ func poolBuffers(size int) (mem []byte, bufs [][]byte, err error) {
 // send(2) with MSG_ZEROCOPY through a pool.
 type msgZerocopySender struct {
 	zcSender
-	mem    []byte
-	verify bool
-	pat    stream.Pattern
-	fill   func([]byte)
-	off    int64
+	mem []byte
 }
 
 func newMsgZerocopy(env *sendEnv) (sender, error) {
@@ -516,10 +512,12 @@ func newMsgZerocopy(env *sendEnv) (sender, error) {
 	}
 	fd := env.fd
 	oob := make([]byte, sys.ZerocopyOOBSize)
-	m := &msgZerocopySender{mem: mem, verify: env.verify, pat: env.pat}
+	m := &msgZerocopySender{mem: mem}
 	m.zcSender = zcSender{
-		pool: newPool(bufs, 4*len(bufs), 0), // the kernel's counter starts at 0 on a new socket
-		what: "send(MSG_ZEROCOPY)",
+		verify: env.verify,
+		pat:    env.pat,
+		pool:   newPool(bufs, 4*len(bufs), 0), // the kernel's counter starts at 0 on a new socket
+		what:   "send(MSG_ZEROCOPY)",
 		send: func(p []byte, _ uint32) (int, error) {
 			n, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_ZEROCOPY, 0, 0)
 			if e != 0 {
@@ -533,20 +531,10 @@ func newMsgZerocopy(env *sendEnv) (sender, error) {
 		},
 		wait: func() error { return sys.WaitErrqueue(fd, completionTimeout) },
 	}
-	m.fill = func(b []byte) { m.pat.Fill(b, m.off) }
 	return m, nil
 }
 
-func (m *msgZerocopySender) chunk(off int64) error {
-	if !m.verify {
-		return m.zcSender.chunk(nil)
-	}
-	m.off = off
-	return m.zcSender.chunk(m.fill)
-}
-
-func (m *msgZerocopySender) stats() *pool { return m.pool }
-func (m *msgZerocopySender) close()       { unix.Munmap(m.mem) }
+func (m *msgZerocopySender) close() { unix.Munmap(m.mem) }
 
 // io_uring SEND (zc false: one buffer, released at its result) or SEND_ZC
 // (a pool, each buffer released at its notification), driven by the same
@@ -555,15 +543,11 @@ func (m *msgZerocopySender) close()       { unix.Munmap(m.mem) }
 // notifications are the completions.
 type uringSender struct {
 	zcSender
-	ring   *sys.Ring
-	fd     int
-	zc     bool
-	mem    []byte
-	verify bool
-	pat    stream.Pattern
-	fill   func([]byte)
-	off    int64
-	first  bool // no request has completed yet: an EINVAL means no SEND_ZC
+	ring  *sys.Ring
+	fd    int
+	zc    bool
+	mem   []byte
+	first bool // no request has completed yet: an EINVAL means no SEND_ZC
 	// Completions seen while waiting for a request's result (notifications
 	// of earlier requests; for SEND, the request's own release), handed to
 	// zcSender's reap in order. Its capacity is the pool's call table, so
@@ -596,12 +580,14 @@ func newUring(env *sendEnv, zc bool) (sender, error) {
 		unix.Munmap(mem)
 		return nil, err
 	}
-	u := &uringSender{ring: ring, fd: env.fd, zc: zc, mem: mem, verify: env.verify, pat: env.pat, first: true}
+	u := &uringSender{ring: ring, fd: env.fd, zc: zc, mem: mem, first: true}
 	u.zcSender = zcSender{
-		pool: newPool(bufs, maxCalls, 0),
-		what: "io_uring SEND",
-		send: u.send,
-		recv: u.recv,
+		verify: env.verify,
+		pat:    env.pat,
+		pool:   newPool(bufs, maxCalls, 0),
+		what:   "io_uring SEND",
+		send:   u.send,
+		recv:   u.recv,
 		wait: func() error {
 			_, err := u.ring.SubmitWait(0, 1, completionTimeout)
 			return err
@@ -611,16 +597,7 @@ func newUring(env *sendEnv, zc bool) (sender, error) {
 		u.what = "io_uring SEND_ZC"
 	}
 	u.pending = make([]completion, 0, len(u.pool.calls))
-	u.fill = func(b []byte) { u.pat.Fill(b, u.off) }
 	return u, nil
-}
-
-func (u *uringSender) chunk(off int64) error {
-	if !u.verify {
-		return u.zcSender.chunk(nil)
-	}
-	u.off = off
-	return u.zcSender.chunk(u.fill)
 }
 
 // send is one request for p, numbered id: submitted, and waited for until
@@ -699,8 +676,6 @@ func (u *uringSender) recv() (completion, bool, error) {
 	}
 	return completion{lo: uint32(cqe.UserData), hi: uint32(cqe.UserData), copied: cqe.ZCCopied()}, true, nil
 }
-
-func (u *uringSender) stats() *pool { return u.pool }
 
 func (u *uringSender) close() {
 	u.ring.Close()

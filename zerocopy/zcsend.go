@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+
+	"zbench/stream"
 )
 
 // completion is one zero-copy notification: send calls lo … hi are done
@@ -36,13 +38,33 @@ type zcSender struct {
 	recv func() (c completion, ok bool, err error)
 	wait func() error
 
+	// verify refills each buffer with pat at its stream offset (fillOff,
+	// read by fill, made once so that a chunk allocates nothing).
+	verify  bool
+	pat     stream.Pattern
+	fillOff int64
+	fill    func([]byte)
+
 	enobufs int64 // sends refused with ENOBUFS, each retried
+}
+
+// chunk sends the stream's bytes at offset off: the next pool buffer,
+// refilled with the pattern under --verify.
+func (z *zcSender) chunk(off int64) error {
+	if !z.verify {
+		return z.sendBuf(nil)
+	}
+	if z.fill == nil {
+		z.fill = func(b []byte) { z.pat.Fill(b, z.fillOff) }
+	}
+	z.fillOff = off
+	return z.sendBuf(z.fill)
 }
 
 // errNoProgress is a send that returned 0 bytes on a blocking socket.
 var errNoProgress = errors.New("sent nothing")
 
-// chunk sends one whole pool buffer: the next in turn, once the kernel is
+// sendBuf sends one whole pool buffer: the next in turn, once the kernel is
 // done with it, after fill (nil: leave the contents) has written it.
 //
 // Short sends go on from where they stopped, from the same buffer: each
@@ -51,7 +73,7 @@ var errNoProgress = errors.New("sent nothing")
 // limit (net.core.optmem_max, which pays for the pending notifications) or
 // the locked-memory limit (the pinned pages) is reached: completions are
 // drained, which frees both, and the send is tried again.
-func (z *zcSender) chunk(fill func([]byte)) error {
+func (z *zcSender) sendBuf(fill func([]byte)) error {
 	i, ok := z.pool.take()
 	for !ok {
 		if err := z.reap(true); err != nil {
@@ -123,6 +145,9 @@ func (z *zcSender) reap(block bool) error {
 		}
 	}
 }
+
+// stats is the pool whose accounting gives copied-fraction.
+func (z *zcSender) stats() *pool { return z.pool }
 
 // flush waits until every send call has completed.
 func (z *zcSender) flush() error {

@@ -134,7 +134,7 @@ func TestZCSenderReuseRule(t *testing.T) {
 		const chunks = 300
 		var off int64
 		for range chunks {
-			if err := z.chunk(func(b []byte) { p.Fill(b, off) }); err != nil {
+			if err := z.sendBuf(func(b []byte) { p.Fill(b, off) }); err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}
 			off += 64
@@ -175,7 +175,7 @@ func TestZCSenderFakeCatchesEarlyReuse(t *testing.T) {
 	var off int64
 	for range 10 {
 		z.pool.busy[z.pool.next] = 0 // break the rule: pretend the buffer is free
-		if err := z.chunk(func(b []byte) { p.Fill(b, off) }); err != nil {
+		if err := z.sendBuf(func(b []byte) { p.Fill(b, off) }); err != nil {
 			t.Fatal(err)
 		}
 		off += 64
@@ -193,7 +193,7 @@ func TestZCSenderENOBUFSWithNothingInFlight(t *testing.T) {
 	k := newFake(1, 0)
 	k.limit = 0
 	z := newSender(k, 2, 64, 8)
-	err := z.chunk(nil)
+	err := z.sendBuf(nil)
 	if err == nil || !strings.Contains(err.Error(), "no send in flight") {
 		t.Fatalf("err = %v, want the ENOBUFS-with-nothing-in-flight error", err)
 	}
@@ -203,11 +203,11 @@ func TestZCSenderSendError(t *testing.T) {
 	k := newFake(1, 0)
 	z := newSender(k, 2, 64, 8)
 	z.send = func([]byte, uint32) (int, error) { return 0, syscall.ECONNRESET }
-	if err := z.chunk(nil); !errors.Is(err, syscall.ECONNRESET) || !strings.HasPrefix(err.Error(), "fake send: ") {
+	if err := z.sendBuf(nil); !errors.Is(err, syscall.ECONNRESET) || !strings.HasPrefix(err.Error(), "fake send: ") {
 		t.Fatalf("err = %v, want the send's ECONNRESET, named", err)
 	}
 	z.send = func([]byte, uint32) (int, error) { return 0, nil }
-	if err := z.chunk(nil); !errors.Is(err, errNoProgress) {
+	if err := z.sendBuf(nil); !errors.Is(err, errNoProgress) {
 		t.Fatalf("err = %v, want errNoProgress", err)
 	}
 }
