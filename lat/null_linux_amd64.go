@@ -17,6 +17,7 @@ func nullCallLoop(n int)
 func nullCallOnce() int64
 func int80Loop(n int)
 func int80Once() int32
+func oneByteLoop(n int, nr, fd uintptr, buf *byte) (done int, last int64)
 
 const hasAsm = true
 

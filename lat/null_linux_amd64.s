@@ -65,3 +65,37 @@ TEXT ·int80Once(SB), NOSPLIT, $0-4
 	INT  $0x80
 	MOVL AX, ret+0(FP)
 	RET
+
+// func oneByteLoop(n int, nr, fd uintptr, buf *byte) (done int, last int64)
+// The system call nr(fd, buf, 1), read or write of one byte, n times through
+// one called function, as a C program calling glibc's read() or write()
+// does. It stops at the first call that does not return 1 and returns how
+// many did, and what the last call returned (-errno on failure).
+// R12 and R13 hold the call number and the count across the calls; DI, SI
+// and DX survive SYSCALL, which clobbers only AX, CX and R11.
+TEXT ·oneByteLoop(SB), NOSPLIT, $0-48
+	MOVQ n+0(FP), BX
+	MOVQ nr+8(FP), R12
+	MOVQ fd+16(FP), DI
+	MOVQ buf+24(FP), SI
+	MOVQ $1, DX
+	XORQ R13, R13
+	XORQ AX, AX
+	TESTQ BX, BX
+	JLE  done
+loop:
+	MOVQ R12, AX
+	CALL sys3Call<>(SB)
+	CMPQ AX, $1
+	JNE  done
+	INCQ R13
+	DECQ BX
+	JNZ  loop
+done:
+	MOVQ R13, done+32(FP)
+	MOVQ AX, last+40(FP)
+	RET
+
+TEXT sys3Call<>(SB), NOSPLIT|NOFRAME, $0-0
+	SYSCALL
+	RET

@@ -91,7 +91,9 @@ func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B)
 		if kind == "connect" {
 			err = connectLoop(b, c, tr)
 		} else {
-			err = pingPong(b, c, kind, int(size))
+			// On a descriptor table of its own, as the helper's thread and
+			// a single-threaded C ping-pong are: see sys.OnPrivateThread.
+			err = sys.OnPrivateThread(b.CPU(), func() error { return pingPong(b, c, kind, int(size)) })
 		}
 		if err != nil {
 			return err
@@ -273,8 +275,6 @@ func pingPong(b *bench.B, c *conn, kind string, size int) error {
 	for i := range req {
 		req[i] = byte(i * 7)
 	}
-	lats := make([]int64, min(b.N, maxRecorded))
-	clear(lats) // fault the pages in before timing
 	exchange := exchangeStream
 	if kind == "udp" {
 		exchange = exchangeDatagram
@@ -287,26 +287,98 @@ func pingPong(b *bench.B, c *conn, kind string, size int) error {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	b.StartTimer()
-	for i := 0; i < b.N; i++ {
+	err := timeOps(b, func(i int) error {
 		req[0] = byte(i)
-		t0 := nanotime()
 		if err := exchange(c, req, resp); err != nil {
 			return fmt.Errorf("round trip %d: %w", i, err)
-		}
-		if i < len(lats) {
-			lats[i] = nanotime() - t0
 		}
 		if resp[0] != req[0] {
 			return fmt.Errorf("round trip %d: echo carried sequence byte %d, want %d", i, resp[0], req[0])
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	b.StopTimer()
 	if !slices.Equal(resp[1:], req[1:]) {
 		return errors.New("the echo does not match the request")
 	}
-	reportPercentiles(b, lats)
 	return nil
+}
+
+// clockIters is how many empty ops timeOps times to find what its own clock
+// reads add to one op.
+const clockIters = 1 << 13
+
+// timeOps times b.N ops, each on its own, and reports the round trip's
+// figures with the cost of those clock reads taken out, as LMbench
+// subtracts its timing overhead:
+//
+//   - ns/op, the headline: the median op (p50 of this sample's per-op
+//     times) less clock-ns, the median time the same loop measures for an
+//     empty op (one clock read's worth);
+//   - mean-ns: the sample's elapsed time per op (what LMbench, perf bench and
+//     a C ping-pong report) less the same loop's time per empty op (two
+//     clock reads, the store and the call);
+//   - p50-ns … p99.9-ns: per-op percentiles, less clock-ns;
+//   - clock-ns itself.
+//
+// The empty ops run in this worker, on this thread, just before the timed
+// loop, through the same loop, so the figure subtracted is the one paid.
+func timeOps(b *bench.B, op func(i int) error) error {
+	nop := func(int) error { return nil }
+	clockLats := make([]int64, clockIters)
+	clockMean := float64(opLoop(clockIters, clockLats, nop)) / clockIters
+	slices.Sort(clockLats)
+	clock := clockLats[clockIters/2]
+
+	lats := make([]int64, min(b.N, maxRecorded))
+	clear(lats) // fault the pages in before timing
+	b.StartTimer()
+	if _, err := opLoopErr(b.N, lats, op); err != nil {
+		b.StopTimer()
+		return err
+	}
+	b.StopTimer()
+	ps := percentiles(lats)
+	for name, v := range ps {
+		b.ReportMetric(v-float64(clock), name)
+	}
+	b.ReportMetric(float64(clock), "clock-ns")
+	mean := float64(b.Elapsed().Nanoseconds())/float64(b.N) - clockMean
+	median := ps["p50-ns"] - float64(clock)
+	if !(mean > 0) || !(median > 0) {
+		return fmt.Errorf("an op took no longer than its own clock reads (median %.0f ns, mean %.0f ns, clock %d ns): the clock is too coarse here", ps["p50-ns"], mean+clockMean, clock)
+	}
+	b.ReportMetric(mean, "mean-ns")
+	b.ReportMetric(median, "ns/op")
+	return nil
+}
+
+// opLoop is timeOps's loop for ops that cannot fail; it returns the loop's
+// own elapsed time.
+func opLoop(n int, lats []int64, op func(i int) error) int64 {
+	d, _ := opLoopErr(n, lats, op)
+	return d
+}
+
+// opLoopErr runs op n times, recording each op's time in lats while there
+// is room, and returns the whole loop's time. The empty ops and the timed
+// ops go through this one loop.
+//
+//go:noinline
+func opLoopErr(n int, lats []int64, op func(i int) error) (int64, error) {
+	start := nanotime()
+	for i := 0; i < n; i++ {
+		t0 := nanotime()
+		if err := op(i); err != nil {
+			return 0, err
+		}
+		if i < len(lats) {
+			lats[i] = nanotime() - t0
+		}
+	}
+	return nanotime() - start, nil
 }
 
 func exchangeStream(c *conn, req, resp []byte) error {
@@ -358,8 +430,6 @@ func connectLoop(b *bench.B, c *conn, tr peer.Transport) (err error) {
 	binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&raw.Port))[:], uint16(sa.Port))
 	raw.Addr = sa.Addr
 	p, l := uintptr(unsafe.Pointer(raw)), uintptr(unix.SizeofSockaddrInet4)
-	lats := make([]int64, min(b.N, maxRecorded))
-	clear(lats)
 	one := func() error {
 		fd, _, e := syscall.RawSyscall(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if e != 0 {
@@ -377,27 +447,9 @@ func connectLoop(b *bench.B, c *conn, tr peer.Transport) (err error) {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	b.StartTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := nanotime()
-		if err := one(); err != nil {
-			return err
-		}
-		if i < len(lats) {
-			lats[i] = nanotime() - t0
-		}
-	}
-	b.StopTimer()
+	err = timeOps(b, func(int) error { return one() })
 	runtime.KeepAlive(raw)
-	reportPercentiles(b, lats)
-	return nil
-}
-
-// reportPercentiles attaches this sample's percentiles of per-op times.
-func reportPercentiles(b *bench.B, lats []int64) {
-	for name, v := range percentiles(lats) {
-		b.ReportMetric(v, name)
-	}
+	return err
 }
 
 // rttChild is the helper process: pinned as the benchmark asks, in the
@@ -418,6 +470,12 @@ func rttChild(kind string, size int64) func(args []string) error {
 			if err := sys.PinThread(a.CPU); err != nil {
 				return err
 			}
+		}
+		// This thread alone does the echoing, on a descriptor table of its
+		// own (sys.OnPrivateThread says why); descriptors it opens later
+		// are its alone, and the process ends with it.
+		if err := unix.Unshare(unix.CLONE_FILES); err != nil {
+			return fmt.Errorf("unshare(CLONE_FILES): %w", err)
 		}
 		buf := make([]byte, max(size, 1))
 		switch kind {

@@ -37,14 +37,30 @@ func syscallSpecs() []bench.Spec {
 			Default: true, Pin: true, Run: runNullGo,
 		},
 		{
-			Name:    "lat/syscall/read",
-			Doc:     "read(2) of 1 byte from /dev/zero on a blocking descriptor (LMbench lat_syscall read). One op is one read.",
+			Name: "lat/syscall/read",
+			Doc: "read(2) of 1 byte from /dev/zero on a blocking descriptor (LMbench lat_syscall read), from a thread " +
+				"with a descriptor table of its own, as a single-threaded C program has: the kernel looks the descriptor " +
+				"up without taking a reference. One op is one read.",
 			Default: true, Pin: true, Run: runRead,
 		},
 		{
-			Name:    "lat/syscall/write",
-			Doc:     "write(2) of 1 byte to /dev/null (LMbench lat_syscall write). One op is one write.",
+			Name: "lat/syscall/read/fdtable=shared",
+			Doc: "lat/syscall/read from a thread sharing its descriptor table with the process's other threads, as every " +
+				"Go program's (and any threaded server's) threads do: the kernel takes and drops a reference on the file " +
+				"at each call. One op is one read.",
+			Default: false, Pin: true, Run: runReadShared,
+		},
+		{
+			Name: "lat/syscall/write",
+			Doc: "write(2) of 1 byte to /dev/null (LMbench lat_syscall write), from a thread with a descriptor table of " +
+				"its own, as for lat/syscall/read. One op is one write.",
 			Default: false, Pin: true, Run: runWrite,
+		},
+		{
+			Name: "lat/syscall/write/fdtable=shared",
+			Doc: "lat/syscall/write from a thread sharing its descriptor table, as for lat/syscall/read/fdtable=shared. " +
+				"One op is one write.",
+			Default: false, Pin: true, Run: runWriteShared,
 		},
 		{
 			Name: "lat/syscall/stat",

@@ -14,3 +14,6 @@ func PinThread(cpu int) error { return errNoAffinity }
 
 // CurrentCPU returns -1: the affinity helpers are Linux-only.
 func CurrentCPU() int { return -1 }
+
+// OnPrivateThread fails: the affinity helpers are Linux-only.
+func OnPrivateThread(cpu int, f func() error) error { return errNoAffinity }
