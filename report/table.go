@@ -47,8 +47,8 @@ func Table(w io.Writer, run *results.Run) error {
 // lower quartile of the rounds' values, with the spread of the lower half
 // of them as the noise (1.4826 × their median absolute deviation from the
 // quartile, the standard deviation's robust estimate). A round moved when
-// it is further from the reference than both 5 % of it and four times the
-// noise. Up to three rounds in four can move and still be seen.
+// it is further from the reference than both 10 % of it (WideCI, the width
+// at which an interval gets its own note) and four times the noise. Up to three rounds in four can move and still be seen.
 func SentinelDrift(s []results.Sentinel) string {
 	if len(s) < 4 {
 		return ""
@@ -76,7 +76,7 @@ func SentinelDrift(s []results.Sentinel) string {
 		for _, v := range sorted[:(len(sorted)+1)/2] {
 			dev = append(dev, math.Abs(v-ref))
 		}
-		tol := max(0.05*ref, 4*1.4826*medianOf(dev))
+		tol := max(WideCI/100*ref, 4*1.4826*medianOf(dev))
 		var moved []int
 		worst := 0.0
 		for i, v := range vs {

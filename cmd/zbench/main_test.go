@@ -576,3 +576,14 @@ func hogProcess(cpu string) {
 		}
 	}
 }
+
+// A run that cannot make its temporary directory says so and exits 1; it is
+// not reported as interrupted.
+func TestRunNoTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	out := filepath.Join(t.TempDir(), "run.json")
+	code, _, stderr := zbench("run", "--quick", "--out", out, "lat/syscall/null$")
+	if code != exitFailed || !strings.Contains(stderr, "temporary directory") || strings.Contains(stderr, "interrupted") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the temporary directory", code, stderr, exitFailed)
+	}
+}

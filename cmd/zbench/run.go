@@ -100,6 +100,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	r.Progress = progress.show
 	res, runErr := r.Run(ctx, specs)
 	progress.clear()
+	if runErr != nil && ctx.Err() == nil {
+		// Not an interrupt: the run could not start (its temporary
+		// directory), and nothing was measured.
+		fmt.Fprintf(stderr, "zbench run: %v\n", runErr)
+		return exitFailed
+	}
 	pinned, _ := r.PinCPU()
 	rec := &results.Run{
 		Schema:   results.Schema,
