@@ -20,8 +20,8 @@ func TestPlot(t *testing.T) {
 	if _, err := os.Stat(want); err != nil {
 		t.Error(err)
 	}
-	if n := strings.Count(stderr, "zbench plot: skipped "); n != 4 {
-		t.Errorf("stderr names %d skipped charts, want 4 (no zerocopy, bw, ctxsw or round-trip data):\n%s", n, stderr)
+	if n := strings.Count(stderr, "zbench plot: skipped "); n != 5 {
+		t.Errorf("stderr names %d skipped charts, want 5 (no zerocopy send or response, bw, ctxsw or round-trip data):\n%s", n, stderr)
 	}
 	for _, tc := range []struct {
 		args []string
