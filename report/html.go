@@ -106,13 +106,6 @@ func (p *htmlPage) note(text string) int {
 	return id
 }
 
-var familyWhat = map[string]string{
-	"lat":      "latency: system calls and round trips",
-	"ctxsw":    "context switches",
-	"bw":       "bandwidth: memory and streams",
-	"zerocopy": "send methods and responses",
-}
-
 // wideCI is the half-width, in percent of the median, past which the page
 // marks an interval as too wide to tell small changes apart.
 const wideCI = 10
@@ -181,17 +174,11 @@ func buildPage(ins []Input) (*htmlPage, error) {
 		byFam[r.Family] = append(byFam[r.Family], r)
 	}
 	// The families in the README's order, any other after them.
-	rank := func(f string) int {
-		if i := slices.Index([]string{"lat", "ctxsw", "bw", "zerocopy"}, f); i >= 0 {
-			return i
-		}
-		return 99
-	}
-	slices.SortStableFunc(fams, func(a, b string) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(fams, func(a, b string) int { return name.FamilyRank(a) - name.FamilyRank(b) })
 	for _, f := range fams {
 		rows := slices.Clone(byFam[f])
 		slices.SortStableFunc(rows, func(a, b htmlRow) int { return measuredCount(b) - measuredCount(a) })
-		fam := htmlFamily{Name: f, What: familyWhat[f]}
+		fam := htmlFamily{Name: f, What: name.FamilyWhat(f)}
 		if len(rows) > summaryRows {
 			fam.More = len(rows) - summaryRows
 			rows = rows[:summaryRows]

@@ -13,14 +13,6 @@ import (
 	"zbench/name"
 )
 
-// families says in a line what each family measures, for list's headings.
-var families = map[string]string{
-	"lat":      "latency: system calls, and round trips over pipes, AF_UNIX, TCP and UDP",
-	"ctxsw":    "context switches: lat_ctx's ring of processes or threads",
-	"bw":       "bandwidth: memory, and streams over pipes, AF_UNIX and TCP",
-	"zerocopy": "send methods side by side, from write(2) to io_uring SEND_ZC, and header-plus-file responses",
-}
-
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("list", "list [--long] [PATTERN...]", stderr)
 	long := fs.Bool("long", false, "also say, under each name, what one op is")
@@ -63,7 +55,7 @@ func writeList(w io.Writer, specs []bench.Spec, long bool) {
 	var reasons []string
 	for _, f := range order {
 		ss := byFamily[f]
-		fmt.Fprintf(w, "\n%s (%d): %s\n", f, len(ss), families[f])
+		fmt.Fprintf(w, "\n%s (%d): %s\n", f, len(ss), name.FamilyWhat(f))
 		first := len(reasons)
 		for _, s := range ss {
 			mark := " "

@@ -25,8 +25,8 @@ func TestListGrouped(t *testing.T) {
 			heads = append(heads, strings.SplitN(l, " ", 2)[0])
 		}
 	}
-	if got := strings.Join(heads, ","); got != "lat,ctxsw,bw,zerocopy" {
-		t.Errorf("family headings %q, want lat,ctxsw,bw,zerocopy", got)
+	if got := strings.Join(heads, ","); got != "lat,ctxsw,bw,zerocopy,proc" {
+		t.Errorf("family headings %q, want lat,ctxsw,bw,zerocopy,proc", got)
 	}
 	// Every benchmark sits under its own family's heading.
 	family := ""
