@@ -32,7 +32,7 @@ const zcPoolBytes = 1 << 20
 const completionTimeout = 10 * time.Second
 
 // sendRun measures one method at one size. As for every stream (stream.Reused), the first
-// run of a worker sets up (sink, connection, file, buffers, an 8 MiB
+// run of a worker sets up (sink, connection, file, buffers, a 100 ms
 // warm-up) and the worker's later runs reuse it, each a phase of its own;
 // a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
