@@ -34,10 +34,10 @@ const (
 	PerWorker = 4
 )
 
-// WarmBytes is how much one warm-up phase of a new connection sends: it
+// warmBytes is how much one warm-up phase of a new connection sends: it
 // starts with a small congestion window and receive buffer, and reaches
 // its steady state only after some megabytes.
-func WarmBytes(chunk int) int64 {
+func warmBytes(chunk int) int64 {
 	n := max(int64(8<<20), 4*int64(chunk))
 	return (n + int64(chunk) - 1) / int64(chunk) * int64(chunk)
 }
@@ -50,14 +50,14 @@ func WarmBytes(chunk int) int64 {
 // every sample fell within that start (docs/design.md, measuring rules).
 const WarmTime = 100 * time.Millisecond
 
-// WarmUp runs warm-up phases of WarmBytes(chunk) each, through phase, until
+// WarmUp runs warm-up phases of warmBytes(chunk) each, through phase, until
 // WarmTime has passed since the first began. phase streams n bytes,
 // untimed, as a phase of its own (job, data, report), and returns every
 // error: a failed warm-up fails the benchmark.
 func WarmUp(chunk int, phase func(n int64) error) error {
 	start := time.Now()
 	for {
-		if err := phase(WarmBytes(chunk)); err != nil {
+		if err := phase(warmBytes(chunk)); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 		if time.Since(start) >= WarmTime {
