@@ -20,17 +20,16 @@ func run(t *testing.T, tr peer.Transport, verify bool, names ...string) []result
 	return benchtest.Run(t, Specs(), benchtest.Options{Transport: tr, Verify: verify}, names...)
 }
 
-// Memory bandwidth is plausible at a cache size and at a memory size.
+// Memory bandwidth is a positive rate, below any machine's, at a cache size and at a memory size
+// (a lower bound would be a timed assertion: a loaded machine is slow).
 func TestMemSmoke(t *testing.T) {
 	for _, x := range run(t, peer.Transport{}, false, "bw/mem/op=copy/size=32KiB", "bw/mem/op=read/size=2MiB", "bw/mem/op=write/size=16MiB") {
 		if x.Error != "" {
 			t.Errorf("%s: %s", x.Name, x.Error)
 			continue
 		}
-		// No lower bound: a loaded machine may be as slow as it likes; only a
-		// rate no host reaches (or none at all) says the measurement is wrong.
 		if !(x.Median > 0) || x.Median > 10e12 {
-			t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
+			t.Errorf("%s = %.3g B/s: not a positive rate below the physical bound (a load can slow a sample, never make it faster than the machine)", x.Name, x.Median)
 		}
 	}
 }
@@ -53,10 +52,8 @@ func checkStreams(t *testing.T, res []results.Result) {
 			t.Errorf("%s: %s", x.Name, x.Error)
 			continue
 		}
-		// No lower bound: a loaded machine may be as slow as it likes; only a
-		// rate no host reaches (or none at all) says the measurement is wrong.
 		if !(x.Median > 0) || x.Median > 1e12 {
-			t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
+			t.Errorf("%s = %.3g B/s: not a positive rate below the physical bound (a load can slow a sample, never make it faster than the machine)", x.Name, x.Median)
 		}
 		if x.Metrics["sender-cpu-ns/B"] <= 0 || x.Metrics["receiver-cpu-ns/B"] <= 0 {
 			t.Errorf("%s: CPU per byte missing: %v", x.Name, x.Metrics)
@@ -79,27 +76,21 @@ func TestStreamsVeth(t *testing.T) {
 	checkStreams(t, run(t, pair.Transport(), true, "bw/tcp/chunk=64KiB/transport=veth"))
 }
 
-// A warm-up that fails is the benchmark's error, not dropped: here the
-// sender is 8 bytes ahead of the stream the sink expects (as after a
-// mishandled short write), and under --verify the warm-up says which byte
-// is wrong; without --verify the same warm-up passes, as the sink only
-// counts.
+// A warm-up that fails is the benchmark's error, not dropped (a shadowed
+// err once dropped it): here the sink is gone before the warm-up.
 func TestWarmUpErrors(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for _, verify := range []bool{true, false} {
-		st, err := openStream("bw/pipe/chunk=4KiB", "pipe", 4096, "", -1, verify)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.off = 8
-		err = st.warmUp()
-		st.Close()
-		if verify && (err == nil || !strings.Contains(err.Error(), "warm-up") || !strings.Contains(err.Error(), "stream byte 0")) {
-			t.Errorf("verified warm-up of a shifted stream: %v, want the sink's mismatch at stream byte 0", err)
-		}
-		if !verify && err != nil {
-			t.Errorf("unverified warm-up: %v", err)
-		}
+	st, err := openStream("bw/pipe/chunk=4KiB", "pipe", 4096, "", -1, true)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := st.warmUp(); err != nil {
+		t.Fatalf("warm-up of a sound stream: %v", err)
+	}
+	st.s.Close()
+	if err := st.warmUp(); err == nil || !strings.Contains(err.Error(), "warm-up") {
+		t.Errorf("warm-up with the receiver gone: %v, want a warm-up error", err)
+	}
+	st.Close()
 }

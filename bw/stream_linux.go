@@ -71,21 +71,20 @@ func openStream(name, kind string, chunk int, transport string, sinkCPU int, ver
 	return st, nil
 }
 
-// warmUp streams the first stream.WarmBytes of the connection, untimed,
-// as a phase of its own: the sink reads and, with --verify, checks them,
-// so a failed warm-up, a mismatch included, fails the benchmark.
+// warmUp streams the start of the connection, untimed, in phases of their
+// own (stream.WarmUp): the sink reads and, with --verify, checks every
+// byte, so a failed warm-up, a mismatch included, fails the benchmark.
 func (st *streamState) warmUp() error {
-	warm := stream.WarmBytes(st.chunk)
-	if err := st.s.Expect(stream.Job{Bytes: warm, Verify: st.verify, Pattern: st.pat}); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-	if err := st.send(warm / int64(st.chunk)); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-	if _, err := st.s.Report(); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-	return nil
+	return stream.WarmUp(st.chunk, func(n int64) error {
+		if err := st.s.Expect(stream.Job{Bytes: n, Offset: st.off, Verify: st.verify, Pattern: st.pat}); err != nil {
+			return err
+		}
+		if err := st.send(n / int64(st.chunk)); err != nil {
+			return err
+		}
+		_, err := st.s.Report()
+		return err
+	})
 }
 
 // send writes n chunks. With --verify the buffer is refilled with the

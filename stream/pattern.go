@@ -96,5 +96,5 @@ func CRC(p Pattern, off, n int64) uint64 {
 	return crc
 }
 
-// UpdateCRC extends a running checksum with p.
-func UpdateCRC(crc uint64, p []byte) uint64 { return crc64.Update(crc, crcTable, p) }
+// updateCRC extends a running checksum with p.
+func updateCRC(crc uint64, p []byte) uint64 { return crc64.Update(crc, crcTable, p) }

@@ -153,19 +153,19 @@ func TestResponseCheck(t *testing.T) {
 	resp := make([]byte, hdr+file)
 	FillHeader(resp[:hdr], 42)
 	fp.Fill(resp[hdr:], 0)
-	if err := CheckResponse(resp, hdr, 42, fp); err != nil {
+	if err := checkResponse(resp, hdr, 42, fp); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckResponse(resp, hdr, 43, fp); err == nil {
+	if err := checkResponse(resp, hdr, 43, fp); err == nil {
 		t.Error("wrong response number passes")
 	}
 	resp[hdr+500] ^= 1
-	if err := CheckResponse(resp, hdr, 42, fp); err == nil {
+	if err := checkResponse(resp, hdr, 42, fp); err == nil {
 		t.Error("corrupted file byte passes")
 	}
 	resp[hdr+500] ^= 1
 	resp[100] ^= 1
-	if err := CheckResponse(resp, hdr, 42, fp); err == nil {
+	if err := checkResponse(resp, hdr, 42, fp); err == nil {
 		t.Error("corrupted header byte passes")
 	}
 }

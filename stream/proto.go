@@ -148,9 +148,9 @@ func FillHeader(h []byte, seq int64) {
 	headerPattern.Fill(h[8:], 8)
 }
 
-// CheckResponse checks one response: header of response seq, then the
+// checkResponse checks one response: header of response seq, then the
 // file (pattern file, from its start).
-func CheckResponse(resp []byte, header int64, seq int64, file Pattern) error {
+func checkResponse(resp []byte, header int64, seq int64, file Pattern) error {
 	if got := int64(binary.LittleEndian.Uint64(resp)); got != seq {
 		return fmt.Errorf("response %d carries number %d", seq, got)
 	}
@@ -171,7 +171,7 @@ func ResponsesCRC(header, file int64, first, n int64, fp Pattern) uint64 {
 	var crc uint64
 	for i := range n {
 		FillHeader(resp[:header], first+i)
-		crc = UpdateCRC(crc, resp)
+		crc = updateCRC(crc, resp)
 	}
 	return crc
 }

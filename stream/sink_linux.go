@@ -149,7 +149,7 @@ func (k *sink) stream(j Job) (Report, error) {
 			if bad := j.Pattern.Check(got, off); bad >= 0 {
 				return r, j.Pattern.Mismatch(got, off, bad)
 			}
-			r.CRC = UpdateCRC(r.CRC, got)
+			r.CRC = updateCRC(r.CRC, got)
 		}
 		off += int64(n)
 	}
@@ -172,10 +172,10 @@ func (k *sink) responses(j Job) (Report, error) {
 			return r, fmt.Errorf("response %d: %w", seq, err)
 		}
 		if j.Verify {
-			if err := CheckResponse(resp, j.Header, seq, j.Pattern); err != nil {
+			if err := checkResponse(resp, j.Header, seq, j.Pattern); err != nil {
 				return r, err
 			}
-			r.CRC = UpdateCRC(r.CRC, resp)
+			r.CRC = updateCRC(r.CRC, resp)
 		}
 		r.Bytes += size
 	}

@@ -9,7 +9,10 @@
 // family.
 package stream
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // CostDoc says what the per-byte costs of a stream count; the docs of the
 // stream benchmarks of bw and zerocopy end with it.
@@ -31,10 +34,34 @@ const (
 	PerWorker = 4
 )
 
-// WarmBytes is how much a new connection sends before its first timed
-// phase: it starts with a small congestion window and receive buffer, and
-// reaches its steady state only after some megabytes.
-func WarmBytes(chunk int) int64 {
+// warmBytes is how much one warm-up phase of a new connection sends: it
+// starts with a small congestion window and receive buffer, and reaches
+// its steady state only after some megabytes.
+func warmBytes(chunk int) int64 {
 	n := max(int64(8<<20), 4*int64(chunk))
 	return (n + int64(chunk) - 1) / int64(chunk) * int64(chunk)
+}
+
+// WarmTime is how long a new stream is warmed up, at the least, before its
+// first timed phase. A few megabytes settle the connection, but a worker
+// that has just started, with a new socket, sends at a higher CPU cost per
+// byte for its first tens of milliseconds (fresh socket memory, cold
+// per-CPU caches in the kernel): with 25 ms samples and four to a worker,
+// every sample fell within that start (docs/design.md, measuring rules).
+const WarmTime = 100 * time.Millisecond
+
+// WarmUp runs warm-up phases of warmBytes(chunk) each, through phase, until
+// WarmTime has passed since the first began. phase streams n bytes,
+// untimed, as a phase of its own (job, data, report), and returns every
+// error: a failed warm-up fails the benchmark.
+func WarmUp(chunk int, phase func(n int64) error) error {
+	start := time.Now()
+	for {
+		if err := phase(warmBytes(chunk)); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		if time.Since(start) >= WarmTime {
+			return nil
+		}
+	}
 }

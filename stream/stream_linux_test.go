@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"zbench/bench"
 	"zbench/internal/sys"
@@ -88,5 +89,47 @@ func TestSinkRefusesOversize(t *testing.T) {
 	_, err := Dial("stream/test/tcp", Link{Kind: "tcp", Transport: tr, CPU: -1, ReadSize: MaxReadSize + 1})
 	if !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "bad read size") {
 		t.Errorf("read size beyond MaxReadSize: %v, want the sink's refusal", err)
+	}
+}
+
+// WarmUp returns the first error of its phases, a --verify mismatch the
+// sink reports included, and runs phases until WarmTime has passed.
+func TestWarmUp(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tr, _ := peer.Lookup(peer.Loopback)
+	s, err := Dial("stream/test/pipe", Link{Kind: "pipe", Transport: tr, CPU: -1, ReadSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := Pattern{Seed: 9}
+	buf := make([]byte, 4096)
+	var off int64
+	phases := 0
+	start := time.Now()
+	phase := func(n int64) error {
+		phases++
+		if err := s.Expect(Job{Bytes: n, Offset: off, Verify: true, Pattern: p}); err != nil {
+			return err
+		}
+		for range n / 4096 {
+			p.Fill(buf, off+8*int64(phases/3)) // from the third phase on, 8 bytes ahead
+			if err := sys.WriteAll(s.Fd, buf); err != nil {
+				return s.Why(err)
+			}
+			off += 4096
+		}
+		_, err := s.Report()
+		return err
+	}
+	err = WarmUp(4096, phase)
+	switch {
+	case phases < 3:
+		if err != nil || time.Since(start) < WarmTime {
+			t.Errorf("WarmUp ended after %d sound phases in %v with %v", phases, time.Since(start), err)
+		}
+	case !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "warm-up") || !strings.Contains(err.Error(), "stream byte"):
+		t.Errorf("a shifted warm-up phase: %v, want the sink's mismatch as a warm-up error", err)
 	}
 }

@@ -32,7 +32,7 @@ const zcPoolBytes = 1 << 20
 const completionTimeout = 10 * time.Second
 
 // sendRun measures one method at one size. As for every stream (stream.Reused), the first
-// run of a worker sets up (sink, connection, file, buffers, an 8 MiB
+// run of a worker sets up (sink, connection, file, buffers, a 100 ms
 // warm-up) and the worker's later runs reuse it, each a phase of its own;
 // a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
@@ -79,15 +79,18 @@ func newSendState(name string, m sendMethod, size int, transport string, sinkCPU
 	if p, ok := st.snd.(interface{ stats() *pool }); ok && m.zc {
 		st.zp = p.stats()
 	}
-	warm := stream.WarmBytes(size)
-	if err := s.Expect(stream.Job{Bytes: warm, Verify: verify, Pattern: st.env.pat}); err != nil {
+	err = stream.WarmUp(size, func(n int64) error {
+		if err := s.Expect(stream.Job{Bytes: n, Offset: st.off, Verify: verify, Pattern: st.env.pat}); err != nil {
+			return err
+		}
+		if err := st.stream(n / int64(size)); err != nil {
+			return err
+		}
+		_, err := s.Report()
+		return err
+	})
+	if err != nil {
 		return nil, err
-	}
-	if err := st.stream(warm / int64(size)); err != nil {
-		return nil, fmt.Errorf("warm-up: %w", err)
-	}
-	if _, err := s.Report(); err != nil {
-		return nil, fmt.Errorf("warm-up: %w", err)
 	}
 	return st, nil
 }

@@ -103,10 +103,8 @@ func check(t *testing.T, res []results.Result) {
 			continue
 		}
 		if strings.HasPrefix(x.Name, "zerocopy/send") {
-			// No lower bound: a loaded machine may be as slow as it likes; only a
-			// rate no host reaches (or none at all) says the measurement is wrong.
 			if !(x.Median > 0) || x.Median > 1e12 {
-				t.Errorf("%s = %.3g B/s: implausible", x.Name, x.Median)
+				t.Errorf("%s = %.3g B/s: not a positive rate below the physical bound (a load can slow a sample, never make it faster than the machine)", x.Name, x.Median)
 			}
 			for _, m := range []string{"sender-cpu-ns/B", "receiver-cpu-ns/B"} {
 				if x.Metrics[m] <= 0 {
@@ -124,8 +122,8 @@ func check(t *testing.T, res []results.Result) {
 				t.Errorf("%s: copied-fraction %v, warnings %q: a local transport must show a copy", x.Name, f, x.Warnings)
 			}
 		} else {
-			if !(x.Median > 0) || x.Median > 1e9 {
-				t.Errorf("%s = %.3g responses/s: implausible", x.Name, x.Median)
+			if !(x.Median > 0) || x.Median > 1e7 {
+				t.Errorf("%s = %.3g responses/s: not a positive rate below the physical bound (a load can slow a sample, never make it faster than the machine)", x.Name, x.Median)
 			}
 			if x.Metrics["segments/response"] < 1 || x.Metrics["sender-cpu-ns/response"] <= 0 {
 				t.Errorf("%s: metrics %v", x.Name, x.Metrics)
