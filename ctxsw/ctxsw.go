@@ -78,7 +78,7 @@ func (r ring) doc() string {
 	case cpuSpread:
 		where = "Member i pinned to the i-th allowed CPU counting from the measuring thread's: hops wake a member on another CPU."
 	case cpuFree:
-		where = "Nobody pinned: the scheduler places them, same CPU or not (metric cross-cpu: the fraction of hops between members last seen on different CPUs)."
+		where = "Nobody pinned: the scheduler places them, same CPU or not (metric cross-cpu: the fraction of timed hops whose two members ran on different CPUs, each hop checked as the token arrives)."
 	}
 	var cache string
 	switch {
@@ -89,7 +89,7 @@ func (r ring) doc() string {
 	default:
 		cache = " The overhead runs with its working set warm; in the ring a set is warm only on the CPU its member last ran on, else refilling it is counted in the switch, as in lat_ctx."
 	}
-	return fmt.Sprintf("LMbench lat_ctx ring: the measuring thread and %s pass a one-byte token round a ring of blocking pipes; "+
+	return fmt.Sprintf("LMbench lat_ctx ring: the measuring thread and %s pass a token (8 bytes: the sender's CPU and a count of cross-CPU hops) round a ring of blocking pipes; "+
 		"between hops each member sums the words of its private, prefaulted %d KiB working set. %s "+
 		"One op is one context switch: the time per hop (metric hop-ns: a switch plus one pipe write, one pipe read and one working-set sum) "+
 		"minus overhead-ns, the same write, read and sum timed in the measuring thread without a switch, in slices interleaved with the ring's.%s",
@@ -194,46 +194,6 @@ func placeMembers(cpu string, procs, self int, allowed []int) ([]int, error) {
 }
 
 var errOneCPU = fmt.Errorf("%w: only 1 CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported)
-
-// crossFraction is the fraction of the ring's hops (member i to member
-// i+1, the last back to 0) whose two ends were last seen on different
-// CPUs; unknown CPUs (-1) make it unknown (-1).
-func crossFraction(cpus []int) float64 {
-	if len(cpus) < 2 {
-		return -1
-	}
-	cross := 0
-	for i, c := range cpus {
-		next := cpus[(i+1)%len(cpus)]
-		if c < 0 || next < 0 {
-			return -1
-		}
-		if c != next {
-			cross++
-		}
-	}
-	return float64(cross) / float64(len(cpus))
-}
-
-// statCPU returns field 39 of a /proc/PID/stat or /proc/PID/task/TID/stat
-// line: the CPU the task last ran on. The command name (field 2) may hold
-// spaces and parentheses, so fields are counted after its last ')'.
-func statCPU(stat string) (int, error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return -1, fmt.Errorf("malformed stat line %q", stat)
-	}
-	fields := strings.Fields(stat[i+1:])
-	// fields[0] is field 3 (state); field 39 is fields[36].
-	if len(fields) < 37 {
-		return -1, fmt.Errorf("stat line has %d fields after the name, want at least 37", len(fields))
-	}
-	var cpu int
-	if _, err := fmt.Sscan(fields[36], &cpu); err != nil || cpu < 0 {
-		return -1, fmt.Errorf("stat field 39 %q is not a CPU number", fields[36])
-	}
-	return cpu, nil
-}
 
 // needTwoCPUs is the prerequisite of spread placement.
 func needTwoCPUs() error {

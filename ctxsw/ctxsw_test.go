@@ -84,39 +84,6 @@ func TestPlaceMembers(t *testing.T) {
 	}
 }
 
-func TestCrossFraction(t *testing.T) {
-	for _, tc := range []struct {
-		cpus []int
-		want float64
-	}{
-		{[]int{1, 1}, 0},
-		{[]int{1, 0}, 1},
-		{[]int{1, 0, 1, 0}, 1},
-		{[]int{0, 0, 1, 1}, 0.5}, // 0→1 and 3→0 cross
-		{[]int{0, -1}, -1},
-		{[]int{0}, -1},
-	} {
-		if got := crossFraction(tc.cpus); got != tc.want {
-			t.Errorf("crossFraction(%v) = %v, want %v", tc.cpus, got, tc.want)
-		}
-	}
-}
-
-func TestStatCPU(t *testing.T) {
-	// A real /proc/PID/stat line (52 fields), with a name that holds a
-	// space and a parenthesis; the CPU (field 39) is 1.
-	line := "4242 (zb ench) x) S 4200 4200 4100 34816 4200 4194560 150 0 0 0 3 5 0 0 20 0 3 0 " +
-		"812345 1234567 890 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
-	if cpu, err := statCPU(line); err != nil || cpu != 1 {
-		t.Errorf("statCPU = %d, %v; want 1", cpu, err)
-	}
-	for _, bad := range []string{"", "4242 (x) S 1 2 3", "4242 (x) S" + strings.Repeat(" z", 40)} {
-		if cpu, err := statCPU(bad); err == nil {
-			t.Errorf("statCPU(%q) = %d, want an error", bad, cpu)
-		}
-	}
-}
-
 func TestSpecs(t *testing.T) {
 	specs := Specs()
 	if want := len(ringProcs) * len(ringWS) * len(placements) * len(kinds); len(specs) != want {
