@@ -16,13 +16,16 @@ import (
 
 	"zbench/bench"
 	"zbench/internal/sys"
+	"zbench/name"
 )
 
-// Placement of the ring's members on CPUs.
+// Placement of the ring's members on CPUs (sys.Place resolves it): same,
+// every member on the measuring thread's CPU; spread, member i on the i-th
+// allowed CPU counting from it; free, nobody pinned.
 const (
-	cpuSame   = "same"   // every member pinned to the measuring thread's CPU
-	cpuSpread = "spread" // member i on the i-th allowed CPU after the measuring thread's
-	cpuFree   = "free"   // nobody pinned: the scheduler decides
+	cpuSame   = name.Same
+	cpuSpread = name.Spread
+	cpuFree   = name.Free
 )
 
 // Kinds of ring member.
@@ -35,15 +38,15 @@ const (
 var (
 	ringProcs  = []int{2, 4, 8, 16}
 	ringWS     = []int{0, 4 << 10, 16 << 10, 64 << 10}
-	placements = []string{cpuSame, cpuSpread, cpuFree}
+	placements = name.Placements
 	kinds      = []string{kindProcess, kindThread}
 )
 
 // ring is one benchmark of the sweep.
 type ring struct {
-	procs int    // members, the measuring thread included
-	ws    int    // bytes of working set per member
-	cpu   string // placement
+	procs int // members, the measuring thread included
+	ws    int // bytes of working set per member
+	cpu   name.Placement
 	kind  string
 }
 
@@ -117,7 +120,7 @@ func Specs() []bench.Spec {
 						Run: func(b *bench.B) error { return runRing(b, r) },
 					}
 					if cpu == cpuSpread {
-						s.Requires = []func() error{needTwoCPUs}
+						s.Requires = []func() error{sys.NeedTwoCPUs}
 					}
 					if kind == kindProcess {
 						s.Child = serveMember
@@ -153,59 +156,6 @@ func perSwitch(ringNs float64, hops int, overheadNs float64) (float64, error) {
 }
 
 var errOverhead = errors.New("overhead swallows the switch")
-
-// placeMembers places the members of a ring. self is the CPU the measuring
-// thread (member 0) is pinned to, allowed the CPUs the benchmark may use.
-// same: every member on self; spread: member i on the i-th allowed CPU
-// counting from self, wrapping round, so with procs a multiple of the CPU
-// count every hop crosses CPUs; free: -1 for everyone (not pinned).
-func placeMembers(cpu string, procs, self int, allowed []int) ([]int, error) {
-	at := make([]int, procs)
-	switch cpu {
-	case cpuFree:
-		for i := range at {
-			at[i] = -1
-		}
-		return at, nil
-	case cpuSame:
-		for i := range at {
-			at[i] = self
-		}
-		return at, nil
-	case cpuSpread:
-		if len(allowed) < 2 {
-			return nil, errOneCPU
-		}
-		k := -1
-		for i, c := range allowed {
-			if c == self {
-				k = i
-			}
-		}
-		if k < 0 {
-			return nil, fmt.Errorf("the measuring thread's CPU %d is not among the allowed CPUs %v", self, allowed)
-		}
-		for i := range at {
-			at[i] = allowed[(k+i)%len(allowed)]
-		}
-		return at, nil
-	}
-	return nil, fmt.Errorf("unknown placement %q", cpu)
-}
-
-var errOneCPU = fmt.Errorf("%w: only 1 CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported)
-
-// needTwoCPUs is the prerequisite of spread placement.
-func needTwoCPUs() error {
-	cpus, err := sys.AllowedCPUs()
-	if err != nil {
-		return err
-	}
-	if len(cpus) < 2 {
-		return errOneCPU
-	}
-	return nil
-}
 
 // report attaches a timed ring's figures to the sample: the raw time per
 // hop, the overhead, and their difference, the time per switch, which is the

@@ -72,7 +72,7 @@ func runRing(b *bench.B, r ring) (err error) {
 		}
 		defer restore()
 	}
-	at, err := placeMembers(r.cpu, r.procs, self, allowed)
+	at, err := sys.Place(r.cpu, r.procs, self, allowed)
 	if err != nil {
 		return err
 	}

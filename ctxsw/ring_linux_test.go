@@ -14,6 +14,7 @@ import (
 
 	"zbench/bench"
 	"zbench/internal/sys"
+	"zbench/name"
 )
 
 // The test binary doubles as zbench: the runner re-executes it as a worker,
@@ -80,21 +81,13 @@ func TestDefaultSuite(t *testing.T) {
 		}
 		// Placement is checked where it was enforced: pinned members were
 		// found where they were pinned.
-		if want, ok := map[string]float64{"same": 0, "spread": 1}[cpuOf(x.Name)]; ok {
+		p, _ := name.Parse(x.Name).Placement()
+		if want, ok := map[name.Placement]float64{name.Same: 0, name.Spread: 1}[p]; ok {
 			if got, found := x.Metrics["cross-cpu"]; !found || got != want {
 				t.Errorf("%s: cross-cpu %v (reported %v), want %v", x.Name, got, found, want)
 			}
 		}
 	}
-}
-
-func cpuOf(name string) string {
-	for _, p := range (&bench.Spec{Name: name}).Params() {
-		if p[0] == "cpu" {
-			return p[1]
-		}
-	}
-	return ""
 }
 
 // TestDirectRun calls Spec.Run as a test would, outside a worker: the ring
@@ -236,13 +229,13 @@ func TestTokenReceive(t *testing.T) {
 // The cross-cpu metric, counted hop by hop: 1 for a ring whose members are
 // pinned apart, 0 for one pinned together, for processes and threads.
 func TestCrossCPU(t *testing.T) {
-	if err := needTwoCPUs(); err != nil {
+	if err := sys.NeedTwoCPUs(); err != nil {
 		t.Skip(bench.SkipReason(err))
 	}
 	want := map[string]float64{}
 	var names []string
 	for _, kind := range []string{kindProcess, kindThread} {
-		for cpu, x := range map[string]float64{cpuSame: 0, cpuSpread: 1} {
+		for cpu, x := range map[name.Placement]float64{cpuSame: 0, cpuSpread: 1} {
 			n := ring{procs: 2, ws: 0, cpu: cpu, kind: kind}.name()
 			names = append(names, n)
 			want[n] = x
