@@ -16,13 +16,16 @@ import (
 
 	"zbench/bench"
 	"zbench/internal/sys"
+	"zbench/name"
 )
 
-// Placement of the ring's members on CPUs.
+// Placement of the ring's members on CPUs (sys.Place resolves it): same,
+// every member on the measuring thread's CPU; spread, member i on the i-th
+// allowed CPU counting from it; free, nobody pinned.
 const (
-	cpuSame   = "same"   // every member pinned to the measuring thread's CPU
-	cpuSpread = "spread" // member i on the i-th allowed CPU after the measuring thread's
-	cpuFree   = "free"   // nobody pinned: the scheduler decides
+	cpuSame   = name.Same
+	cpuSpread = name.Spread
+	cpuFree   = name.Free
 )
 
 // Kinds of ring member.
@@ -35,15 +38,15 @@ const (
 var (
 	ringProcs  = []int{2, 4, 8, 16}
 	ringWS     = []int{0, 4 << 10, 16 << 10, 64 << 10}
-	placements = []string{cpuSame, cpuSpread, cpuFree}
+	placements = name.Placements
 	kinds      = []string{kindProcess, kindThread}
 )
 
 // ring is one benchmark of the sweep.
 type ring struct {
-	procs int    // members, the measuring thread included
-	ws    int    // bytes of working set per member
-	cpu   string // placement
+	procs int // members, the measuring thread included
+	ws    int // bytes of working set per member
+	cpu   name.Placement
 	kind  string
 }
 
@@ -78,7 +81,7 @@ func (r ring) doc() string {
 	case cpuSpread:
 		where = "Member i pinned to the i-th allowed CPU counting from the measuring thread's: hops wake a member on another CPU."
 	case cpuFree:
-		where = "Nobody pinned: the scheduler places them, same CPU or not (metric cross-cpu: the fraction of hops between members last seen on different CPUs)."
+		where = "Nobody pinned: the scheduler places them, same CPU or not (metric cross-cpu: the fraction of timed hops whose two members ran on different CPUs, each hop checked as the token arrives)."
 	}
 	var cache string
 	switch {
@@ -89,7 +92,7 @@ func (r ring) doc() string {
 	default:
 		cache = " The overhead runs with its working set warm; in the ring a set is warm only on the CPU its member last ran on, else refilling it is counted in the switch, as in lat_ctx."
 	}
-	return fmt.Sprintf("LMbench lat_ctx ring: the measuring thread and %s pass a one-byte token round a ring of blocking pipes; "+
+	return fmt.Sprintf("LMbench lat_ctx ring: the measuring thread and %s pass a token (8 bytes: the sender's CPU and a count of cross-CPU hops) round a ring of blocking pipes; "+
 		"between hops each member sums the words of its private, prefaulted %d KiB working set. %s "+
 		"One op is one context switch: the time per hop (metric hop-ns: a switch plus one pipe write, one pipe read and one working-set sum) "+
 		"minus overhead-ns, the same write, read and sum timed in the measuring thread without a switch, in slices interleaved with the ring's.%s",
@@ -117,7 +120,7 @@ func Specs() []bench.Spec {
 						Run: func(b *bench.B) error { return runRing(b, r) },
 					}
 					if cpu == cpuSpread {
-						s.Requires = []func() error{needTwoCPUs}
+						s.Requires = []func() error{sys.NeedTwoCPUs}
 					}
 					if kind == kindProcess {
 						s.Child = serveMember
@@ -153,99 +156,6 @@ func perSwitch(ringNs float64, hops int, overheadNs float64) (float64, error) {
 }
 
 var errOverhead = errors.New("overhead swallows the switch")
-
-// placeMembers places the members of a ring. self is the CPU the measuring
-// thread (member 0) is pinned to, allowed the CPUs the benchmark may use.
-// same: every member on self; spread: member i on the i-th allowed CPU
-// counting from self, wrapping round, so with procs a multiple of the CPU
-// count every hop crosses CPUs; free: -1 for everyone (not pinned).
-func placeMembers(cpu string, procs, self int, allowed []int) ([]int, error) {
-	at := make([]int, procs)
-	switch cpu {
-	case cpuFree:
-		for i := range at {
-			at[i] = -1
-		}
-		return at, nil
-	case cpuSame:
-		for i := range at {
-			at[i] = self
-		}
-		return at, nil
-	case cpuSpread:
-		if len(allowed) < 2 {
-			return nil, errOneCPU
-		}
-		k := -1
-		for i, c := range allowed {
-			if c == self {
-				k = i
-			}
-		}
-		if k < 0 {
-			return nil, fmt.Errorf("the measuring thread's CPU %d is not among the allowed CPUs %v", self, allowed)
-		}
-		for i := range at {
-			at[i] = allowed[(k+i)%len(allowed)]
-		}
-		return at, nil
-	}
-	return nil, fmt.Errorf("unknown placement %q", cpu)
-}
-
-var errOneCPU = fmt.Errorf("%w: only 1 CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported)
-
-// crossFraction is the fraction of the ring's hops (member i to member
-// i+1, the last back to 0) whose two ends were last seen on different
-// CPUs; unknown CPUs (-1) make it unknown (-1).
-func crossFraction(cpus []int) float64 {
-	if len(cpus) < 2 {
-		return -1
-	}
-	cross := 0
-	for i, c := range cpus {
-		next := cpus[(i+1)%len(cpus)]
-		if c < 0 || next < 0 {
-			return -1
-		}
-		if c != next {
-			cross++
-		}
-	}
-	return float64(cross) / float64(len(cpus))
-}
-
-// statCPU returns field 39 of a /proc/PID/stat or /proc/PID/task/TID/stat
-// line: the CPU the task last ran on. The command name (field 2) may hold
-// spaces and parentheses, so fields are counted after its last ')'.
-func statCPU(stat string) (int, error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return -1, fmt.Errorf("malformed stat line %q", stat)
-	}
-	fields := strings.Fields(stat[i+1:])
-	// fields[0] is field 3 (state); field 39 is fields[36].
-	if len(fields) < 37 {
-		return -1, fmt.Errorf("stat line has %d fields after the name, want at least 37", len(fields))
-	}
-	var cpu int
-	if _, err := fmt.Sscan(fields[36], &cpu); err != nil || cpu < 0 {
-		return -1, fmt.Errorf("stat field 39 %q is not a CPU number", fields[36])
-	}
-	return cpu, nil
-}
-
-// needTwoCPUs is the prerequisite of spread placement.
-func needTwoCPUs() error {
-	cpus, err := sys.AllowedCPUs()
-	if err != nil {
-		return err
-	}
-	if len(cpus) < 2 {
-		return errOneCPU
-	}
-	return nil
-}
 
 // report attaches a timed ring's figures to the sample: the raw time per
 // hop, the overhead, and their difference, the time per switch, which is the

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"zbench/bench"
 )
 
 func TestPerSwitch(t *testing.T) {
@@ -51,68 +49,6 @@ func TestPerSwitchRefuses(t *testing.T) {
 		}
 		if errors.Is(err, errOverhead) != tc.overhead {
 			t.Errorf("perSwitch(%v, %d, %v): error %q, errOverhead %v", tc.ringNs, tc.hops, tc.overheadNs, err, tc.overhead)
-		}
-	}
-}
-
-func TestPlaceMembers(t *testing.T) {
-	for _, tc := range []struct {
-		cpu     string
-		procs   int
-		self    int
-		allowed []int
-		want    []int
-	}{
-		{cpuSame, 4, 3, []int{0, 1, 2, 3}, []int{3, 3, 3, 3}},
-		{cpuFree, 2, -1, []int{0, 1}, []int{-1, -1}},
-		// Counting from the measuring thread's CPU, wrapping round.
-		{cpuSpread, 2, 1, []int{0, 1}, []int{1, 0}},
-		{cpuSpread, 4, 1, []int{0, 1}, []int{1, 0, 1, 0}},
-		{cpuSpread, 4, 4, []int{2, 4, 6}, []int{4, 6, 2, 4}},
-	} {
-		got, err := placeMembers(tc.cpu, tc.procs, tc.self, tc.allowed)
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("placeMembers(%s, %d, %d, %v) = %v, %v; want %v", tc.cpu, tc.procs, tc.self, tc.allowed, got, err, tc.want)
-		}
-	}
-	if _, err := placeMembers(cpuSpread, 2, 0, []int{0}); !errors.Is(err, bench.ErrNotSupported) ||
-		bench.SkipReason(err) != "only 1 CPU allowed: spread placement needs 2 or more" {
-		t.Errorf("spread on one CPU: %v, want a skip with the reason", err)
-	}
-	if _, err := placeMembers(cpuSpread, 2, 5, []int{0, 1}); err == nil {
-		t.Error("spread from a CPU outside the allowed set: no error")
-	}
-}
-
-func TestCrossFraction(t *testing.T) {
-	for _, tc := range []struct {
-		cpus []int
-		want float64
-	}{
-		{[]int{1, 1}, 0},
-		{[]int{1, 0}, 1},
-		{[]int{1, 0, 1, 0}, 1},
-		{[]int{0, 0, 1, 1}, 0.5}, // 0→1 and 3→0 cross
-		{[]int{0, -1}, -1},
-		{[]int{0}, -1},
-	} {
-		if got := crossFraction(tc.cpus); got != tc.want {
-			t.Errorf("crossFraction(%v) = %v, want %v", tc.cpus, got, tc.want)
-		}
-	}
-}
-
-func TestStatCPU(t *testing.T) {
-	// A real /proc/PID/stat line (52 fields), with a name that holds a
-	// space and a parenthesis; the CPU (field 39) is 1.
-	line := "4242 (zb ench) x) S 4200 4200 4100 34816 4200 4194560 150 0 0 0 3 5 0 0 20 0 3 0 " +
-		"812345 1234567 890 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
-	if cpu, err := statCPU(line); err != nil || cpu != 1 {
-		t.Errorf("statCPU = %d, %v; want 1", cpu, err)
-	}
-	for _, bad := range []string{"", "4242 (x) S 1 2 3", "4242 (x) S" + strings.Repeat(" z", 40)} {
-		if cpu, err := statCPU(bad); err == nil {
-			t.Errorf("statCPU(%q) = %d, want an error", bad, cpu)
 		}
 	}
 }

@@ -72,13 +72,11 @@ func runRing(b *bench.B, r ring) (err error) {
 		}
 		defer restore()
 	}
-	at, err := placeMembers(r.cpu, r.procs, self, allowed)
+	at, err := sys.Place(r.cpu, r.procs, self, allowed)
 	if err != nil {
 		return err
 	}
 
-	tok := newToken()
-	ws := newWorkingSet(r.ws)
 	m, err := startMembers(r, at, allowed)
 	if err != nil {
 		return err
@@ -89,6 +87,22 @@ func runRing(b *bench.B, r ring) (err error) {
 		return err
 	}
 	defer ov.close()
+	if r.kind == kindThread {
+		// Threads share one descriptor table: that is part of what a
+		// switch between threads is, and the overhead pays it too.
+		return timeRing(b, r, m, ov)
+	}
+	// Between processes every member, as in lat_ctx, has a descriptor table
+	// to itself: the helpers unshare theirs, and member 0 runs on a thread
+	// with a private one (sys.OnPrivateThread says what that saves).
+	return sys.OnPrivateThread(at[0], func() error { return timeRing(b, r, m, ov) })
+}
+
+// timeRing is member 0's part of a ring: warm-up laps, then the timed laps
+// in slices alternating with slices of the overhead loop.
+func timeRing(b *bench.B, r ring, m *members, ov *overhead) error {
+	tok := newToken()
+	ws := newWorkingSet(r.ws)
 
 	// Warm up both loops: the overhead loop, then the token's laps.
 	if err := ov.run(minOverheadIters/10, tok, ws); err != nil {
@@ -118,6 +132,7 @@ func runRing(b *bench.B, r ring) (err error) {
 	n := (b.N + r.procs - 1) / r.procs
 	slices := min(overheadSlices, n)
 	var sum uint64
+	cross := 0 // timed hops whose ends ran on different CPUs
 	for k := range slices {
 		l := n*(k+1)/slices - n*k/slices
 		if err := ov.run(max(l*r.procs, minOverheadIters/slices), tok, ws); err != nil {
@@ -126,6 +141,7 @@ func runRing(b *bench.B, r ring) (err error) {
 		if _, err := laps(1, m.out, m.in, tok, ws); err != nil {
 			return err
 		}
+		before := tok.cross
 		b.StartTimer()
 		s, err := laps(l, m.out, m.in, tok, ws)
 		b.StopTimer()
@@ -133,72 +149,103 @@ func runRing(b *bench.B, r ring) (err error) {
 			return err
 		}
 		sum += s
+		cross += int(tok.cross - before)
 	}
 	sink.Add(sum)
-	if x := crossFraction(m.cpus()); x >= 0 {
-		b.ReportMetric(x, "cross-cpu")
-	}
+	b.ReportMetric(float64(cross)/float64(n*r.procs), "cross-cpu")
 	return report(b, b.Elapsed(), n*r.procs, ov.perIter())
 }
 
+// token is what passes round the ring: the CPU its last holder ran on,
+// and the number of hops so far whose two ends ran on different CPUs. Each
+// member, on receiving it, compares the CPU it runs on now with the
+// sender's: the cross-cpu metric is counted hop by hop, not sampled.
+type token struct {
+	cpu   uint32
+	cross uint32
+}
+
+const tokenLen = 8
+
+// newToken returns a token on the heap (sys.HeapNew): the loops convert its
+// address in each system call's argument list, but a buffer the ring's
+// loops share belongs on the heap all the same.
+func newToken() *token {
+	t := sys.HeapNew[token]()
+	t.cpu = uint32(sys.CPUNow())
+	return t
+}
+
+// receive counts the hop that just brought the token to this member.
+func (t *token) receive() {
+	c := uint32(sys.CPUNow())
+	if c != t.cpu {
+		t.cross++
+	}
+	t.cpu = c
+}
+
 // laps runs member 0's part of n laps of the ring: pass the token on (out),
-// wait for it to come back (in), touch the working set, as lat_ctx's
-// measuring process does. Given the two ends of one pipe it involves no
-// other member and is the overhead loop. It calls nothing but RawSyscall
-// (which never enters the Go scheduler) and the inlined sum, so the loop
-// holds no preemption point either. An interrupted call is retried; a read
-// of 0 bytes means a member has gone.
-func laps(n, out, in int, tok *[1]byte, ws []uint64) (uint64, error) {
+// wait for it to come back (in), note the CPU, touch the working set, as
+// lat_ctx's measuring process does. Given the two ends of one pipe it
+// involves no other member and is the overhead loop. It calls nothing but
+// RawSyscall (which never enters the Go scheduler), CPUNow and the inlined
+// sum, so the loop holds no preemption point either. An interrupted call is
+// retried; a read of 0 bytes means a member has gone.
+func laps(n, out, in int, tok *token, ws []uint64) (uint64, error) {
 	var sum uint64
 	for range n {
 		for {
-			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(&tok[0])), 1)
+			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(tok)), tokenLen)
 			if e == syscall.EINTR {
 				continue
 			}
-			if e != 0 || w != 1 {
+			if e != 0 || w != tokenLen {
 				return sum, ioError("write", w, e)
 			}
 			break
 		}
 		for {
-			r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(&tok[0])), 1)
+			r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(tok)), tokenLen)
 			if e == syscall.EINTR {
 				continue
 			}
-			if e != 0 || r != 1 {
+			if e != 0 || r != tokenLen {
 				return sum, ioError("read", r, e)
 			}
 			break
 		}
+		tok.receive()
 		sum += sumWords(ws)
 	}
 	return sum, nil
 }
 
-// relay is the body of ring members 1..N-1: wait for the token (in), touch
-// the working set, pass the token on (out), until the ring is closed.
+// relay is the body of ring members 1..N-1: wait for the token (in), note
+// the CPU, touch the working set, pass the token on (out), until the ring is
+// closed.
 func relay(in, out int, ws []uint64) (uint64, error) {
 	tok := newToken()
 	var sum uint64
 	for {
-		r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(&tok[0])), 1)
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(tok)), tokenLen)
 		if e == syscall.EINTR {
 			continue
 		}
 		if e == 0 && r == 0 {
 			return sum, nil // the previous member closed its end: done
 		}
-		if e != 0 || r != 1 {
+		if e != 0 || r != tokenLen {
 			return sum, ioError("read", r, e)
 		}
+		tok.receive()
 		sum += sumWords(ws)
 		for {
-			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(&tok[0])), 1)
+			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(tok)), tokenLen)
 			if e == syscall.EINTR {
 				continue
 			}
-			if e != 0 || w != 1 {
+			if e != 0 || w != tokenLen {
 				return sum, ioError("write", w, e)
 			}
 			break
@@ -213,7 +260,7 @@ func ioError(op string, n uintptr, e syscall.Errno) error {
 	if op == "read" && n == 0 {
 		return errors.New("ring read: end of file: a ring member exited")
 	}
-	return fmt.Errorf("ring %s: %d bytes, want 1", op, n)
+	return fmt.Errorf("ring %s: %d bytes, want %d", op, n, tokenLen)
 }
 
 // overhead measures one hop's work without a switch, in the measuring
@@ -237,7 +284,7 @@ func newOverhead() (*overhead, error) {
 }
 
 // run times iters more iterations.
-func (o *overhead) run(iters int, tok *[1]byte, ws []uint64) error {
+func (o *overhead) run(iters int, tok *token, ws []uint64) error {
 	start := time.Now()
 	sum, err := laps(iters, o.p[1], o.p[0], tok, ws)
 	o.ns += time.Since(start)
@@ -280,12 +327,6 @@ func newWorkingSet(size int) []uint64 {
 	}
 	return ws
 }
-
-// newToken returns the one-byte buffer the token passes through. Its
-// address is converted in each system call's argument list (rule 4 of
-// package unsafe), never kept as an integer; it is heap memory all the same
-// (sys.HeapNew), as a buffer shared by the ring's loops should be.
-func newToken() *[1]byte { return sys.HeapNew[[1]byte]() }
 
 // pinSelf pins the calling (locked) thread to cpu and returns how to give it
 // its previous mask back.
@@ -487,6 +528,12 @@ func serveMember(args []string) error {
 	if err != nil {
 		return fmt.Errorf("ring member %d: saying ready: %w", index, err)
 	}
+	// A descriptor table of its own, as a single-threaded lat_ctx process
+	// has (sys.OnPrivateThread says why): only this thread uses the ring's
+	// pipes, and the process ends with its loop, closing every copy.
+	if err := unix.Unshare(unix.CLONE_FILES); err != nil {
+		return fmt.Errorf("ring member %d: unshare(CLONE_FILES): %w", index, err)
+	}
 	sum, err := relay(in, out, ws)
 	sink.Add(sum)
 	if err != nil {
@@ -558,29 +605,6 @@ func (m *members) startThreads(r ring, at, allowed []int, pipes [][2]int) error 
 		m.tids[h.i] = h.tid
 	}
 	return errors.Join(errs...)
-}
-
-// cpus returns the CPU each member last ran on: member 0's from getcpu, the
-// others' from field 39 of their thread's /proc stat, read while they sleep
-// waiting for the token. -1 where it cannot be read.
-func (m *members) cpus() []int {
-	cpus := make([]int, len(m.tids))
-	cpus[0] = sys.CurrentCPU()
-	for i := 1; i < len(cpus); i++ {
-		cpus[i] = -1
-		if m.tids[i] <= 0 {
-			continue
-		}
-		// /proc/TID/stat reaches any thread, whichever process it is in.
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(m.tids[i]) + "/stat")
-		if err != nil {
-			continue
-		}
-		if c, err := statCPU(string(b)); err == nil {
-			cpus[i] = c
-		}
-	}
-	return cpus
 }
 
 // stop tears the ring down on every path: member 0 closes every end it

@@ -2,10 +2,10 @@ package lat
 
 import (
 	"fmt"
-	"zbench/name"
 
 	"zbench/bench"
 	"zbench/internal/sys"
+	"zbench/name"
 	"zbench/peer"
 )
 
@@ -15,8 +15,7 @@ import (
 var (
 	rttSizes = []int64{1, 64, 1 << 10, 16 << 10, 64 << 10}
 	// UDP stops at 63 KiB: a datagram carries at most 65,507 bytes of data.
-	udpSizes   = []int64{1, 64, 1 << 10, 16 << 10, 63 << 10}
-	placements = []string{"same", "spread", "free"}
+	udpSizes = []int64{1, 64, 1 << 10, 16 << 10, 63 << 10}
 )
 
 type rttKind struct {
@@ -34,10 +33,10 @@ var rttKinds = []rttKind{
 }
 
 // placementDoc says what cpu= means for a round trip.
-var placementDoc = map[string]string{
-	"same":   "both ends pinned to one CPU: every hand-off is a context switch on that CPU",
-	"spread": "the ends pinned to two different CPUs: every hand-off wakes the other CPU",
-	"free":   "nothing pinned: the scheduler places both ends, as for unpinned tools",
+var placementDoc = map[name.Placement]string{
+	name.Same:   "both ends pinned to one CPU: every hand-off is a context switch on that CPU",
+	name.Spread: "the ends pinned to two different CPUs: every hand-off wakes the other CPU",
+	name.Free:   "nothing pinned: the scheduler places both ends, as for unpinned tools",
 }
 
 // remoteDoc replaces the placement on transport=peer: the ends are on two
@@ -47,12 +46,12 @@ const remoteDoc = "over the wire to a zbench serve, which runs the helper; cpu= 
 // rttDefault marks the headline round trips of the default suite: 1-byte
 // messages, same CPU against spread for pipes and TCP. (ctxsw's cpu=free ring
 // shows the unpinned flip; `zbench run lat` has every size and placement.)
-func rttDefault(kind string, size int64, cpu string) bool {
+func rttDefault(kind string, size int64, cpu name.Placement) bool {
 	switch kind {
 	case "pipe", "tcp":
-		return size == 1 && cpu != "free"
+		return size == 1 && cpu != name.Free
 	}
-	return size == 1 && cpu == "same"
+	return size == 1 && cpu == name.Same
 }
 
 func rttSpecs() []bench.Spec {
@@ -64,7 +63,7 @@ func rttSpecs() []bench.Spec {
 		}
 		for _, tr := range transports {
 			for _, size := range k.sizes {
-				for _, cpu := range placements {
+				for _, cpu := range name.Placements {
 					full := fmt.Sprintf("lat/%s/size=%s/cpu=%s", k.name, name.FormatSize(size), cpu)
 					if tr != "" {
 						full += "/transport=" + tr
@@ -79,7 +78,7 @@ func rttSpecs() []bench.Spec {
 							"One op is one round trip (request out, response back), timed per op for percentiles "+
 							"(metrics p50-ns … p99.9-ns).", name.FormatSize(size), k.what, where),
 						Default:  rttDefault(k.name, size, cpu),
-						Pin:      cpu != "free",
+						Pin:      cpu != name.Free,
 						Requires: placementRequires(cpu, tr),
 						Run:      rttRun(full, k.name, size, cpu, tr),
 						Child:    rttChild(k.name, size),
@@ -90,7 +89,7 @@ func rttSpecs() []bench.Spec {
 		}
 	}
 	for _, tr := range peer.AllTransports {
-		for _, cpu := range placements {
+		for _, cpu := range name.Placements {
 			full := fmt.Sprintf("lat/tcp/connect/cpu=%s/transport=%s", cpu, tr)
 			where := placementDoc[cpu]
 			if tr == peer.Remote {
@@ -101,7 +100,7 @@ func rttSpecs() []bench.Spec {
 				Doc: "TCP connection set-up and tear-down (LMbench lat_connect): socket, connect and close on the " +
 					"client while a helper process accepts and closes; " + where + ". One op is one connection.",
 				Default:  cpu == "same",
-				Pin:      cpu != "free",
+				Pin:      cpu != name.Free,
 				Requires: placementRequires(cpu, tr),
 				Run:      rttRun(full, "connect", 0, cpu, tr),
 				Child:    rttChild("connect", 0),
@@ -112,22 +111,11 @@ func rttSpecs() []bench.Spec {
 	return specs
 }
 
-func placementRequires(cpu, transport string) []func() error {
+func placementRequires(cpu name.Placement, transport string) []func() error {
 	var reqs []func() error
-	if cpu == "spread" {
-		reqs = append(reqs, twoCPUs)
+	if cpu == name.Spread {
+		reqs = append(reqs, sys.NeedTwoCPUs)
 	}
 	reqs = append(reqs, peer.Requires(transport)...)
 	return reqs
-}
-
-func twoCPUs() error {
-	cpus, err := sys.AllowedCPUs()
-	if err != nil {
-		return err
-	}
-	if len(cpus) < 2 {
-		return fmt.Errorf("%w: only %d CPU allowed: spread placement needs 2 or more", bench.ErrNotSupported, len(cpus))
-	}
-	return nil
 }

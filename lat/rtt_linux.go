@@ -18,6 +18,7 @@ import (
 
 	"zbench/bench"
 	"zbench/internal/sys"
+	"zbench/name"
 	"zbench/peer"
 )
 
@@ -70,7 +71,7 @@ func (c *conn) finish() error {
 	return nil
 }
 
-func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B) error {
+func rttRun(full, kind string, size int64, cpu name.Placement, transport string) func(*bench.B) error {
 	return func(b *bench.B) error {
 		var tr peer.Transport // none: pipes and AF_UNIX
 		if transport != "" {
@@ -83,7 +84,7 @@ func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B)
 				return err
 			}
 		}
-		c, err := dial(name, kind, tr, helperCPU)
+		c, err := dial(full, kind, tr, helperCPU)
 		if err != nil {
 			return err
 		}
@@ -102,24 +103,15 @@ func rttRun(name, kind string, size int64, cpu, transport string) func(*bench.B)
 	}
 }
 
-// helperPlacement is the CPU for the helper process: the measuring thread's
-// own for cpu=same, another allowed CPU for cpu=spread, none for cpu=free.
-func helperPlacement(b *bench.B, cpu string) (int, error) {
-	switch cpu {
-	case "same":
-		if b.CPU() < 0 {
-			return -1, errors.New("cpu=same needs a pinned measuring thread")
-		}
-		return b.CPU(), nil
-	case "spread":
-		for _, c := range b.AllowedCPUs() {
-			if c != b.CPU() {
-				return c, nil
-			}
-		}
-		return -1, fmt.Errorf("%w: no second CPU to spread to", bench.ErrNotSupported)
+// helperPlacement is the CPU for the helper process, the round trip's
+// second end as sys.Place resolves it: the measuring thread's own for
+// cpu=same, the next allowed CPU for cpu=spread, none (-1) for cpu=free.
+func helperPlacement(b *bench.B, cpu name.Placement) (int, error) {
+	at, err := sys.Place(cpu, 2, b.CPU(), b.AllowedCPUs())
+	if err != nil {
+		return -1, err
 	}
-	return -1, nil
+	return at[1], nil
 }
 
 // dial builds the channel and starts the helper. Descriptors handed to the

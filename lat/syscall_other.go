@@ -17,7 +17,7 @@ func notLinux(*bench.B) error { return errNotLinux }
 var (
 	runNullCall, runNullInline, runNullRaw, runNullGo = notLinux, notLinux, notLinux, notLinux
 	runRead, runWrite, runStat, runOpenClose          = notLinux, notLinux, notLinux, notLinux
-	runVDSO, runInt80                                 = notLinux, notLinux
+	runVDSO, runInt80, runReadShared, runWriteShared  = notLinux, notLinux, notLinux, notLinux
 )
 
 func batchRunner(int) func(*bench.B) error { return notLinux }

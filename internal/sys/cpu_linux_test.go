@@ -70,3 +70,22 @@ func TestCurrentCPU(t *testing.T) {
 		t.Errorf("CurrentCPU() = %d, not in allowed CPUs %v", got, cpus)
 	}
 }
+
+// CPUNow agrees with getcpu on every allowed CPU, read while pinned there.
+func TestCPUNow(t *testing.T) {
+	cpus, err := AllowedCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cpus {
+		err := OnPrivateThread(c, func() error {
+			if got, want := CPUNow(), CurrentCPU(); got != want || got != c {
+				t.Errorf("pinned to CPU %d: CPUNow %d, getcpu %d", c, got, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

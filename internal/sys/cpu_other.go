@@ -17,3 +17,6 @@ func CurrentCPU() int { return -1 }
 
 // OnPrivateThread fails: the affinity helpers are Linux-only.
 func OnPrivateThread(cpu int, f func() error) error { return errNoAffinity }
+
+// CPUNow returns -1: the affinity helpers are Linux-only.
+func CPUNow() int { return -1 }
