@@ -116,7 +116,6 @@ func work(spec *Spec, j job) report {
 		return rep
 	}
 	b.transport = tr
-	peer.Use(tr) // for benchmarks that still ask peer.Lookup
 	if j.CPU >= 0 {
 		if err := sys.PinThread(j.CPU); err != nil {
 			rep.Error = fmt.Sprintf("pin to CPU %d: %v", j.CPU, err)

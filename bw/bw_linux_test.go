@@ -81,7 +81,7 @@ func TestStreamsVeth(t *testing.T) {
 func TestWarmUpErrors(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	st, err := openStream("bw/pipe/chunk=4KiB", "pipe", 4096, "", -1, true)
+	st, err := openStream("bw/pipe/chunk=4KiB", "pipe", 4096, peer.Transport{}, -1, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ const streamSeed = 0x6277
 // run drops everything, and the sink dies with the worker.
 func streamRun(name, kind string, chunk int, transport string) func(*bench.B) error {
 	return stream.Reused(func(b *bench.B) (*streamState, error) {
-		return newStreamState(name, kind, chunk, transport, stream.SinkCPU(b), b.Verify())
+		return newStreamState(name, kind, chunk, b.Transport(), stream.SinkCPU(b), b.Verify())
 	})
 }
 
@@ -37,8 +37,8 @@ type streamState struct {
 	off    int64 // stream offset reached
 }
 
-func newStreamState(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
-	st, err := openStream(name, kind, chunk, transport, sinkCPU, verify)
+func newStreamState(name, kind string, chunk int, tr peer.Transport, sinkCPU int, verify bool) (*streamState, error) {
+	st, err := openStream(name, kind, chunk, tr, sinkCPU, verify)
 	if err != nil {
 		return nil, err
 	}
@@ -50,15 +50,9 @@ func newStreamState(name, kind string, chunk int, transport string, sinkCPU int,
 }
 
 // openStream starts the sink, connects, and maps the sender's buffer.
-func openStream(name, kind string, chunk int, transport string, sinkCPU int, verify bool) (*streamState, error) {
-	l := stream.Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk}
-	if transport != "" {
-		tr, err := peer.Lookup(transport)
-		if err != nil {
-			return nil, err
-		}
-		l.Transport = tr
-	}
+// tr is the run's transport; only a tcp stream uses it.
+func openStream(name, kind string, chunk int, tr peer.Transport, sinkCPU int, verify bool) (*streamState, error) {
+	l := stream.Link{Kind: kind, CPU: sinkCPU, ReadSize: chunk, Transport: tr}
 	s, err := stream.Dial(name, l)
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ type echoArgs struct {
 const maxCPU = 1 << 16
 
 func (a echoArgs) encode() []string {
-	args := []string{strconv.Itoa(a.CPU), a.Netns, addrString(a.Addr)}
+	args := []string{strconv.Itoa(a.CPU), a.Netns, peer.FormatAddr(a.Addr)}
 	if a.Client.IsValid() {
 		args = append(args, a.Client.String())
 	}
@@ -54,13 +54,6 @@ func parseEchoArgs(args []string) (echoArgs, error) {
 		}
 	}
 	return a, nil
-}
-
-func addrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
 }
 
 // rttRemote is the server side of a transport=peer round trip (nil for

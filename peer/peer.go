@@ -14,13 +14,11 @@
 package peer
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 
 	"zbench/internal/host"
 	"zbench/name"
@@ -84,21 +82,6 @@ func (t Transport) Load() (Transport, error) {
 	return t, nil
 }
 
-// current is the transport this process's worker was given (Use).
-var current struct {
-	sync.Mutex
-	t   Transport
-	set bool
-}
-
-// Use makes t the transport Lookup returns in this process: the harness
-// calls it in a worker before the benchmark runs.
-func Use(t Transport) {
-	current.Lock()
-	current.t, current.set = t, true
-	current.Unlock()
-}
-
 // ReadToken reads a token file: its content less surrounding white space,
 // which must not be empty. "" reads no token.
 func ReadToken(path string) ([]byte, error) {
@@ -114,52 +97,6 @@ func ReadToken(path string) ([]byte, error) {
 		return nil, fmt.Errorf("token file %s is empty", path)
 	}
 	return tok, nil
-}
-
-// ErrNotSetUp is returned when a worker asks for a transport the command did
-// not set up.
-var ErrNotSetUp = errors.New("transport not set up")
-
-// Lookup returns the transport kind as set up for this process: the one its
-// worker was given (Use), where its name is kind; loopback always.
-//
-// Deprecated: a benchmark reads its transport with bench.B.Transport.
-func Lookup(kind string) (Transport, error) {
-	current.Lock()
-	t, set := current.t, current.set
-	current.Unlock()
-	if set && string(t.Name) == kind {
-		return t, nil
-	}
-	switch kind {
-	case Loopback:
-		return LoopbackTransport(), nil
-	case Veth:
-		if v := os.Getenv(envVeth); v != "" {
-			return parseVethEnv(v)
-		}
-		return Transport{}, fmt.Errorf("veth: %w (run it with zbench run --transport veth)", ErrNotSetUp)
-	case Remote:
-		return Transport{}, fmt.Errorf("peer: %w (run it with zbench run --transport peer --peer HOST:PORT)", ErrNotSetUp)
-	}
-	return Transport{}, fmt.Errorf("unknown transport %q (want %s)", kind, strings.Join(AllTransports, ", "))
-}
-
-// envVeth carried a veth set-up to workers through the environment, before
-// the job carried the transport; VethPair.Env still sets it for tests that
-// have not moved to Runner.Transport.
-const envVeth = "ZBENCH_VETH"
-
-func parseVethEnv(v string) (Transport, error) {
-	parts := strings.Split(v, ",")
-	if len(parts) != 3 {
-		return Transport{}, fmt.Errorf("%s=%q: want CLIENT_NETNS,SERVER_NETNS,SERVER_ADDR", envVeth, v)
-	}
-	addr, err := netip.ParseAddr(parts[2])
-	if err != nil {
-		return Transport{}, fmt.Errorf("%s: %w", envVeth, err)
-	}
-	return Transport{Name: name.Veth, ClientNetns: parts[0], ServerNetns: parts[1], ServerAddr: addr}, nil
 }
 
 // staleOwner parses "zbench-ID-c" or "zbench-ID-s", where ID is the
@@ -212,4 +149,12 @@ func Requires(transport string) []func() error {
 		return []func() error{VethSupported}
 	}
 	return nil
+}
+
+// FormatAddr writes an address as helper arguments carry it: "" for none.
+func FormatAddr(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

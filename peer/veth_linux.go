@@ -96,14 +96,6 @@ func (v *VethPair) Transport() Transport {
 		ServerNetns: filepath.Join(netnsDir, v.server), ServerAddr: vethServerAddr.Addr()}
 }
 
-// Env is the pair in the environment form that Lookup still reads.
-//
-// Deprecated: set bench.Runner.Transport to Transport().
-func (v *VethPair) Env() []string {
-	return []string{fmt.Sprintf("%s=%s,%s,%s", envVeth, filepath.Join(netnsDir, v.client),
-		filepath.Join(netnsDir, v.server), vethServerAddr.Addr())}
-}
-
 // ClientNIC describes the client end of the link, from inside its namespace.
 func (v *VethPair) ClientNIC() (host.NIC, error) {
 	return LocalNIC(filepath.Join(netnsDir, v.client), vethClientAddr.Addr())

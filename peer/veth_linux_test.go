@@ -54,11 +54,7 @@ func TestVeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	t.Setenv(envVeth, strings.TrimPrefix(v.Env()[0], envVeth+"="))
-	tr, err := Lookup(Veth)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := v.Transport()
 	// A listener in the server namespace, a connection from the client's.
 	var ln net.Listener
 	inNetns(t, tr.ServerNetns, func() {

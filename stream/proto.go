@@ -196,18 +196,11 @@ const maxCPU = 1 << 16
 
 // Encode writes the arguments as ParseSinkArgs reads them.
 func (a SinkArgs) Encode() []string {
-	args := []string{a.Kind, strconv.Itoa(a.CPU), strconv.Itoa(a.ReadSize), a.Netns, addrString(a.Addr)}
+	args := []string{a.Kind, strconv.Itoa(a.CPU), strconv.Itoa(a.ReadSize), a.Netns, peer.FormatAddr(a.Addr)}
 	if a.Client.IsValid() {
 		args = append(args, a.Client.String())
 	}
 	return args
-}
-
-func addrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
 }
 
 // ParseSinkArgs reads and bounds the sink's arguments: whoever starts it

@@ -34,7 +34,7 @@ func TestSinkCatchesCorruption(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for _, kind := range []string{"pipe", "tcp"} {
-		tr, _ := peer.Lookup(peer.Loopback)
+		tr := peer.LoopbackTransport()
 		s, err := Dial("stream/test/"+kind, Link{Kind: kind, Transport: tr, CPU: -1, ReadSize: 4096})
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestSinkCatchesCorruption(t *testing.T) {
 func TestSinkRefusesOversize(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	tr, _ := peer.Lookup(peer.Loopback)
+	tr := peer.LoopbackTransport()
 	for _, j := range []Job{
 		{Responses: 1, Header: 1 << 62, File: 1 << 62},
 		{Responses: 1, Header: 200, File: 1 << 30},
@@ -97,7 +97,7 @@ func TestSinkRefusesOversize(t *testing.T) {
 func TestWarmUp(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	tr, _ := peer.Lookup(peer.Loopback)
+	tr := peer.LoopbackTransport()
 	s, err := Dial("stream/test/pipe", Link{Kind: "pipe", Transport: tr, CPU: -1, ReadSize: 4096})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ const responseSeed = 0x66696c65
 // on a worker's first run and reusing it after, as sendRun does.
 func responseRun(name string, m responseMethod, file int64, transport string) func(*bench.B) error {
 	return stream.Reused(func(b *bench.B) (*responseState, error) {
-		return newResponseState(name, m, file, transport, stream.SinkCPU(b), b.Verify())
+		return newResponseState(name, m, file, b.Transport(), stream.SinkCPU(b), b.Verify())
 	})
 }
 
@@ -33,11 +33,7 @@ type responseState struct {
 	req [1]byte
 }
 
-func newResponseState(name string, m responseMethod, file int64, transport string, sinkCPU int, verify bool) (st *responseState, err error) {
-	tr, err := peer.Lookup(transport)
-	if err != nil {
-		return nil, err
-	}
+func newResponseState(name string, m responseMethod, file int64, tr peer.Transport, sinkCPU int, verify bool) (st *responseState, err error) {
 	hdr := responseHeader
 	s, err := stream.Dial(name, stream.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: int(hdr + file), NoDelay: true})
 	if err != nil {

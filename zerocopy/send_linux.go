@@ -37,7 +37,7 @@ const completionTimeout = 10 * time.Second
 // a failed run drops it all.
 func sendRun(name string, m sendMethod, size int, transport string) func(*bench.B) error {
 	return stream.Reused(func(b *bench.B) (*sendState, error) {
-		return newSendState(name, m, size, transport, stream.SinkCPU(b), b.Verify())
+		return newSendState(name, m, size, b.Transport(), stream.SinkCPU(b), b.Verify())
 	})
 }
 
@@ -50,16 +50,12 @@ type sendState struct {
 	off       int64 // stream offset reached
 }
 
-func newSendState(name string, m sendMethod, size int, transport string, sinkCPU int, verify bool) (st *sendState, err error) {
-	tr, err := peer.Lookup(transport)
-	if err != nil {
-		return nil, err
-	}
+func newSendState(name string, m sendMethod, size int, tr peer.Transport, sinkCPU int, verify bool) (st *sendState, err error) {
 	s, err := stream.Dial(name, stream.Link{Kind: "tcp", Transport: tr, CPU: sinkCPU, ReadSize: recvSize})
 	if err != nil {
 		return nil, err
 	}
-	st = &sendState{s: s, transport: transport,
+	st = &sendState{s: s, transport: string(tr.Name),
 		env: &sendEnv{fd: s.Fd, size: size, verify: verify, pat: stream.Pattern{Seed: sendSeed}, tr: tr}}
 	defer func(st *sendState) {
 		if err != nil {
