@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"zbench/internal/realparts"
 )
 
 // pgBin finds the PostgreSQL server binaries: $ZBENCH_PG_BIN, the newest
@@ -55,11 +56,11 @@ func startPostgres(t *testing.T) *pgServer {
 	t.Helper()
 	bin := pgBin()
 	if bin == "" {
-		t.Skip("PostgreSQL server binaries (initdb, pg_ctl) not found: install the postgresql package, or set ZBENCH_PG_BIN")
+		realparts.Absent(t, "PostgreSQL server binaries (initdb, pg_ctl) not found: install the postgresql package, or set ZBENCH_PG_BIN")
 	}
 	for _, b := range []string{"initdb", "pg_ctl", "postgres"} {
 		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			t.Skipf("PostgreSQL server binary %s not found in %s", b, bin)
+			realparts.Absent(t, fmt.Sprintf("PostgreSQL server binary %s not found in %s", b, bin))
 		}
 	}
 	// A short path: a Unix socket's path has at most 107 bytes.
