@@ -67,7 +67,9 @@ func TestRunJSON(t *testing.T) {
 			t.Errorf("%s: error %q skipped %q", r.Name, r.Error, r.Skipped)
 			continue
 		}
-		if len(r.Samples) != 3 || r.Median < 10 || r.Median > 10000 {
+		// No upper bound: a loaded machine may be as slow as it likes; a
+		// null call faster than 10 ns did not enter the kernel.
+		if len(r.Samples) != 3 || r.Median < 10 {
 			t.Errorf("%s: %d samples, median %v ns/op; want 3 samples between 10 ns and 10 µs", r.Name, len(r.Samples), r.Median)
 		}
 	}
