@@ -67,17 +67,6 @@ func detectorFlags(fs *flag.FlagSet) *history.Detector {
 	return d
 }
 
-func parseHistoryFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, exitOK, false
-		}
-		return nil, exitUsage, false
-	}
-	return pos, 0, true
-}
-
 func checkDetector(d *history.Detector, stderr io.Writer, cmd string) bool {
 	switch {
 	case d.P <= 0 || d.P >= 1:
@@ -109,7 +98,7 @@ func openToRead(ctx context.Context, spec string) (*history.Store, error) {
 func historyAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("history add", "history add [--store PATH|URL] RUN...", stderr)
 	store := storeFlag(fs)
-	pos, code, ok := parseHistoryFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
@@ -185,7 +174,7 @@ func historyList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := newFlagSet("history list", "history list [--store PATH|URL] [--json]", stderr)
 	store := storeFlag(fs)
 	asJSON := fs.Bool("json", false, "a JSON list instead of the table")
-	pos, code, ok := parseHistoryFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
@@ -261,7 +250,7 @@ func historyChanges(ctx context.Context, args []string, stdout, stderr io.Writer
 	metrics := fs.Bool("metrics", false, "every metric's series too, not only each benchmark's own unit")
 	last := fs.Int("last", 0, "only change points whose first run after is among the newest N runs of its series (0: all)")
 	d := detectorFlags(fs)
-	pos, code, ok := parseHistoryFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
@@ -388,7 +377,7 @@ func historyPlot(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	out := fs.String("out", "zbench-plots", "directory the PNG charts are written to")
 	metrics := fs.Bool("metrics", false, "the benchmarks' metrics too")
 	d := detectorFlags(fs)
-	pos, code, ok := parseHistoryFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
