@@ -293,17 +293,6 @@ func pool(rs []results.Result) []results.Result {
 
 // judgeOne sorts one benchmark into its section.
 func (c *Check) judgeOne(name string, b, k *results.Result) {
-	state := func(r *results.Result) string {
-		switch {
-		case r == nil:
-			return "missing"
-		case r.Skipped != "":
-			return "skipped"
-		case r.Error != "":
-			return "error"
-		}
-		return "measured"
-	}
 	list := func(why string) { c.Listed = append(c.Listed, Skip{name, why}) }
 	cannot := func(why string) {
 		if c.Options.AllowMissing {
@@ -312,7 +301,7 @@ func (c *Check) judgeOne(name string, b, k *results.Result) {
 		}
 		c.NotJudged = append(c.NotJudged, Skip{name, why})
 	}
-	bs, ks := state(b), state(k)
+	bs, ks := resultState(b), resultState(k)
 	switch {
 	case bs == "missing":
 		list("new in the current run")
