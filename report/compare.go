@@ -98,18 +98,15 @@ type across struct {
 func sideBySide(ins []Input) []across {
 	var out []across
 	index := map[string]int{}
-	for i, in := range ins {
-		for k := range in.Run.Results {
-			r := &in.Run.Results[k]
-			j, ok := index[r.Name]
-			if !ok {
-				j = len(out)
-				index[r.Name] = j
-				out = append(out, across{name: r.Name, results: make([]*results.Result, len(ins))})
-			}
-			out[j].results[i] = r
+	eachResult(ins, func(i int, r *results.Result) {
+		j, ok := index[r.Name]
+		if !ok {
+			j = len(out)
+			index[r.Name] = j
+			out = append(out, across{name: r.Name, results: make([]*results.Result, len(ins))})
 		}
-	}
+		out[j].results[i] = r
+	})
 	return out
 }
 
