@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -526,7 +527,7 @@ func envDiffs(a, b *results.Run) []string {
 	var d []string
 	diff := func(what, x, y string) {
 		if x != y {
-			d = append(d, fmt.Sprintf("%s: %s → %s", what, orNone(x), orNone(y)))
+			d = append(d, fmt.Sprintf("%s: %s → %s", what, cmp.Or(x, "(none)"), cmp.Or(y, "(none)")))
 		}
 	}
 	ha, hb := a.Host, b.Host
@@ -556,13 +557,6 @@ func envDiffs(a, b *results.Run) []string {
 		d = append(d, "one of the runs was interrupted")
 	}
 	return d
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }
 
 // Markdown writes the verdict for a pull-request comment: the verdict in
