@@ -32,28 +32,9 @@ const DefaultBaselineRuns = 20
 // run of current's machine; a benchmark with no stored series is absent
 // from the baseline (check reports it as missing there).
 func (s *Store) BaselineRun(ctx context.Context, current *results.Run, opt BaselineOptions) (*results.Run, error) {
-	if opt.MaxRuns <= 0 {
-		opt.MaxRuns = DefaultBaselineRuns
-	}
-	m := MachineOf(current)
-	names := make([]string, 0, len(current.Results))
-	for _, r := range current.Results {
-		names = append(names, r.Name)
-	}
-	f := Filter{Machine: m.ID, Metric: "*", Exclude: RunID(current)}
-	if len(names) == 1 {
-		f.Benchmarks = names
-	}
-	all, err := s.Series(ctx, f)
+	all, want, m, err := s.baselineSeries(ctx, current, &opt, Filter{Metric: "*"})
 	if err != nil {
 		return nil, err
-	}
-	if len(all) == 0 {
-		return nil, fmt.Errorf("history store %s: no run of this machine, %s", s.where, m)
-	}
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
 	}
 	heads := map[string]*results.Result{}
 	var order []string
@@ -109,6 +90,34 @@ func (s *Store) BaselineRun(ctx context.Context, current *results.Run, opt Basel
 	return base, nil
 }
 
+// baselineSeries is what both baselines start from: the series f selects
+// on current's machine, current itself left out, and the set of current's
+// benchmarks (want); opt's defaults are filled in. It is an error when the
+// store holds no run of current's machine.
+func (s *Store) baselineSeries(ctx context.Context, current *results.Run, opt *BaselineOptions, f Filter) (all []Series, want map[string]bool, m Machine, err error) {
+	if opt.MaxRuns <= 0 {
+		opt.MaxRuns = DefaultBaselineRuns
+	}
+	m = MachineOf(current)
+	want = map[string]bool{}
+	names := make([]string, 0, len(current.Results))
+	for _, r := range current.Results {
+		want[r.Name] = true
+		names = append(names, r.Name)
+	}
+	f.Machine, f.Exclude = m.ID, RunID(current)
+	if len(names) == 1 {
+		f.Benchmarks = names
+	}
+	if all, err = s.Series(ctx, f); err != nil {
+		return nil, nil, m, err
+	}
+	if len(all) == 0 {
+		return nil, nil, m, fmt.Errorf("history store %s: no run of this machine, %s", s.where, m)
+	}
+	return all, want, m, nil
+}
+
 // BaselineRuns is the baseline of `check --history` as whole stored records,
 // for a gate that pools runs itself (report.CheckRuns): for each benchmark of
 // current, the runs of the latest stable segment of its series on current's
@@ -118,26 +127,9 @@ func (s *Store) BaselineRun(ctx context.Context, current *results.Run, opt Basel
 // It is an error when the store holds no run of current's machine, or none of
 // current's benchmarks.
 func (s *Store) BaselineRuns(ctx context.Context, current *results.Run, opt BaselineOptions) ([]*results.Run, error) {
-	if opt.MaxRuns <= 0 {
-		opt.MaxRuns = DefaultBaselineRuns
-	}
-	m := MachineOf(current)
-	want := map[string]bool{}
-	var names []string
-	for _, r := range current.Results {
-		want[r.Name] = true
-		names = append(names, r.Name)
-	}
-	f := Filter{Machine: m.ID, Exclude: RunID(current), MediansOnly: true}
-	if len(names) == 1 {
-		f.Benchmarks = names
-	}
-	all, err := s.Series(ctx, f)
+	all, want, m, err := s.baselineSeries(ctx, current, &opt, Filter{MediansOnly: true})
 	if err != nil {
 		return nil, err
-	}
-	if len(all) == 0 {
-		return nil, fmt.Errorf("history store %s: no run of this machine, %s", s.where, m)
 	}
 	// The last series of a benchmark is its latest unit's.
 	latest := map[string]*Series{}

@@ -6,6 +6,7 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -167,14 +168,7 @@ func MachineOf(run *results.Run) Machine {
 
 // String describes the machine for people.
 func (m Machine) String() string {
-	return fmt.Sprintf("%s (%s, %d CPUs, %s, %s)", m.ID, orNA(m.CPUModel), m.CPUs, orNA(m.Kernel), orNA(m.Virtualization))
-}
-
-func orNA(s string) string {
-	if s == "" {
-		return "n/a"
-	}
-	return s
+	return fmt.Sprintf("%s (%s, %d CPUs, %s, %s)", m.ID, cmp.Or(m.CPUModel, "n/a"), m.CPUs, cmp.Or(m.Kernel, "n/a"), cmp.Or(m.Virtualization, "n/a"))
 }
 
 // RunID is a run's key in the store: its host name and start time, which no

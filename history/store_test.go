@@ -60,13 +60,19 @@ func sqliteStore(t *testing.T) string {
 // storeSuite is what every backend must do; spec opens a fresh store.
 func storeSuite(t *testing.T, spec func(t *testing.T) string) {
 	ctx := context.Background()
-	t.Run("round trip", func(t *testing.T) {
-		sp := spec(t)
+	// mustOpen opens the store at sp for the rest of the (sub)test.
+	mustOpen := func(t *testing.T, sp string) *Store {
+		t.Helper()
 		s, err := Open(ctx, sp)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.Close()
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	t.Run("round trip", func(t *testing.T) {
+		sp := spec(t)
+		s := mustOpen(t, sp)
 		rng := rand.New(rand.NewPCG(1, 1))
 		var runs []*results.Run
 		for i := range 8 {
@@ -143,11 +149,7 @@ func storeSuite(t *testing.T, spec func(t *testing.T) string) {
 	})
 
 	t.Run("conflict", func(t *testing.T) {
-		s, err := Open(ctx, spec(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := mustOpen(t, spec(t))
 		rng := rand.New(rand.NewPCG(2, 2))
 		a := fakeRun("a", "CPU X", 0, 100, rng)
 		b := fakeRun("a", "CPU X", 0, 200, rng) // same host and start, other samples
@@ -257,11 +259,7 @@ func storeSuite(t *testing.T, spec func(t *testing.T) string) {
 	})
 
 	t.Run("changes and baseline", func(t *testing.T) {
-		s, err := Open(ctx, spec(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := mustOpen(t, spec(t))
 		rng := rand.New(rand.NewPCG(4, 4))
 		// Machine X: 30 runs at 100 ns, then 20 at 110. Machine Y (another
 		// CPU), interleaved in time: 50 runs at 130, no change. Were the

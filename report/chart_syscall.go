@@ -14,16 +14,13 @@ var syscallKind = chartKind{
 	what: "system calls (lat/syscall/* in ns/op)",
 	build: func(ins []Input) ([]*figure, []string) {
 		var os []obs
-		for ri, in := range ins {
-			for i := range in.Run.Results {
-				r := &in.Run.Results[i]
-				if !strings.HasPrefix(r.Name, "lat/syscall/") || r.Unit != "ns/op" {
-					continue
-				}
-				o := obs{group: "lat/syscall", desc: "lat/syscall/...", label: strings.TrimPrefix(r.Name, "lat/syscall/"), run: ri}
-				os = append(os, valueObs(o, r))
+		eachResult(ins, func(ri int, r *results.Result) {
+			if !strings.HasPrefix(r.Name, "lat/syscall/") || r.Unit != "ns/op" {
+				return
 			}
-		}
+			o := obs{group: "lat/syscall", desc: "lat/syscall/...", label: strings.TrimPrefix(r.Name, "lat/syscall/"), run: ri}
+			os = append(os, valueObs(o, r))
+		})
 		if !anyValue(os) {
 			return nil, nil
 		}

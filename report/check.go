@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -293,17 +294,6 @@ func pool(rs []results.Result) []results.Result {
 
 // judgeOne sorts one benchmark into its section.
 func (c *Check) judgeOne(name string, b, k *results.Result) {
-	state := func(r *results.Result) string {
-		switch {
-		case r == nil:
-			return "missing"
-		case r.Skipped != "":
-			return "skipped"
-		case r.Error != "":
-			return "error"
-		}
-		return "measured"
-	}
 	list := func(why string) { c.Listed = append(c.Listed, Skip{name, why}) }
 	cannot := func(why string) {
 		if c.Options.AllowMissing {
@@ -312,7 +302,7 @@ func (c *Check) judgeOne(name string, b, k *results.Result) {
 		}
 		c.NotJudged = append(c.NotJudged, Skip{name, why})
 	}
-	bs, ks := state(b), state(k)
+	bs, ks := resultState(b), resultState(k)
 	switch {
 	case bs == "missing":
 		list("new in the current run")
@@ -537,7 +527,7 @@ func envDiffs(a, b *results.Run) []string {
 	var d []string
 	diff := func(what, x, y string) {
 		if x != y {
-			d = append(d, fmt.Sprintf("%s: %s → %s", what, orNone(x), orNone(y)))
+			d = append(d, fmt.Sprintf("%s: %s → %s", what, cmp.Or(x, "(none)"), cmp.Or(y, "(none)")))
 		}
 	}
 	ha, hb := a.Host, b.Host
@@ -567,13 +557,6 @@ func envDiffs(a, b *results.Run) []string {
 		d = append(d, "one of the runs was interrupted")
 	}
 	return d
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }
 
 // Markdown writes the verdict for a pull-request comment: the verdict in

@@ -27,21 +27,9 @@ func check(t *testing.T, base, cur string, threshold float64) *Check {
 	return gate(t, base, cur, GateOptions{Threshold: threshold})
 }
 
-func names(cs []Change) []string {
-	var s []string
-	for _, c := range cs {
-		s = append(s, c.Name)
-	}
-	return s
-}
+func names(cs []Change) []string { return strs(cs, func(c Change) string { return c.Name }) }
 
-func skipNames(ss []Skip) []string {
-	var s []string
-	for _, x := range ss {
-		s = append(s, x.Name)
-	}
-	return s
-}
+func skipNames(ss []Skip) []string { return strs(ss, func(x Skip) string { return x.Name }) }
 
 // Two real runs of one build on one VM, one after the other: the medians
 // moved by up to 5.2 % (lat/syscall/batch/size=1) and one shift of 2.2 % was

@@ -49,8 +49,12 @@ type Cell struct {
 }
 
 // State is "measured", "skipped", "error" or "missing".
-func (c Cell) State() string {
-	switch r := c.Result; {
+func (c Cell) State() string { return resultState(c.Result) }
+
+// resultState is "measured", "skipped", "error" or "missing" (r nil): what
+// compare and check make of a run's result for one benchmark.
+func resultState(r *results.Result) string {
+	switch {
 	case r == nil:
 		return "missing"
 	case r.Skipped != "":
@@ -68,21 +72,11 @@ func (c Cell) State() string {
 // metrics.
 func Compare(ins []Input) *Comparison {
 	c := &Comparison{Inputs: ins}
-	index := map[string]int{}
-	var bench []Row
-	for i, in := range ins {
-		for k := range in.Run.Results {
-			r := &in.Run.Results[k]
-			j, ok := index[r.Name]
-			if !ok {
-				j = len(bench)
-				index[r.Name] = j
-				bench = append(bench, Row{Name: r.Name, Cells: make([]Cell, len(ins))})
-			}
-			bench[j].Cells[i].Result = r
+	for _, b := range sideBySide(ins) {
+		row := Row{Name: b.name, Cells: make([]Cell, len(ins))}
+		for i, r := range b.results {
+			row.Cells[i].Result = r
 		}
-	}
-	for _, row := range bench {
 		row.Metrics = metricRows(row)
 		c.fill(&row)
 		for j := range row.Metrics {
@@ -91,6 +85,29 @@ func Compare(ins []Input) *Comparison {
 		c.Rows = append(c.Rows, row)
 	}
 	return c
+}
+
+// across is one benchmark's result in each of several inputs.
+type across struct {
+	name    string
+	results []*results.Result // one per input; nil where the input lacks the benchmark
+}
+
+// sideBySide lists the benchmarks of ins in order of first appearance, each
+// with its result in every input.
+func sideBySide(ins []Input) []across {
+	var out []across
+	index := map[string]int{}
+	eachResult(ins, func(i int, r *results.Result) {
+		j, ok := index[r.Name]
+		if !ok {
+			j = len(out)
+			index[r.Name] = j
+			out = append(out, across{name: r.Name, results: make([]*results.Result, len(ins))})
+		}
+		out[j].results[i] = r
+	})
+	return out
 }
 
 // fill sets a row's unit (the first measured run's) and the delta of each

@@ -154,13 +154,7 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func labels(ins []Input) []string {
-	var s []string
-	for _, in := range ins {
-		s = append(s, in.Label)
-	}
-	return s
-}
+func labels(ins []Input) []string { return strs(ins, func(in Input) string { return in.Label }) }
 
 // Each delta says whether it is better or worse in its unit's direction: a
 // time down and a rate up are both better.

@@ -350,12 +350,9 @@ func Prom(w io.Writer, run *results.Run) error {
 	for i := range run.Results {
 		r := &run.Results[i]
 		labels := benchLabels(r.Name)
-		status := "ok"
-		switch {
-		case r.Skipped != "":
-			status = "skipped"
-		case r.Error != "":
-			status = "error"
+		status := resultState(r)
+		if status == "measured" {
+			status = "ok" // the status values this metric has always had
 		}
 		add("zbench_benchmark_status", "Outcome of each benchmark in the last run (ok, skipped or error); the value is always 1.",
 			append(slices.Clone(labels), [2]string{"status", status}), 1)
@@ -422,13 +419,7 @@ func CSV(w io.Writer, run *results.Run) error {
 	started := run.Started.UTC().Format(time.RFC3339)
 	for i := range run.Results {
 		r := &run.Results[i]
-		status := "measured"
-		switch {
-		case r.Skipped != "":
-			status = "skipped"
-		case r.Error != "":
-			status = "error"
-		}
+		status := resultState(r) // measured, skipped or error
 		row := func(metric string, x *results.Result, note string) []string {
 			rec := []string{run.Host.Hostname, started, run.Zbench.Version, run.Zbench.Commit, r.Name, metric,
 				x.Unit, x.Better, status, strconv.Itoa(len(x.Samples)), "", "", "", "", "", note}

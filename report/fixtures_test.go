@@ -301,3 +301,12 @@ func TestFixtures(t *testing.T) {
 		t.Errorf("corrupt.json: %v, want a truncated record", err)
 	}
 }
+
+// strs is f of each of xs: the names of changes, the labels of inputs.
+func strs[T any](xs []T, f func(T) string) []string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, f(x))
+	}
+	return s
+}

@@ -229,25 +229,20 @@ func measuredCount(r htmlRow) int {
 
 func htmlRows(ins []Input) []htmlRow {
 	var rows []htmlRow
-	index := map[string]int{}
-	for ri, in := range ins {
-		for k := range in.Run.Results {
-			r := &in.Run.Results[k]
-			j, ok := index[r.Name]
-			if !ok {
-				j = len(rows)
-				index[r.Name] = j
-				rows = append(rows, htmlRow{Name: r.Name, Family: name.Parse(r.Name).Family(), Cells: make([]htmlCell, len(ins))})
-				for i := range rows[j].Cells {
-					rows[j].Cells[i] = htmlCell{Run: ins[i].Label, State: "missing", Why: "not in this run"}
-				}
+	for _, b := range sideBySide(ins) {
+		row := htmlRow{Name: b.name, Family: name.Parse(b.name).Family(), Cells: make([]htmlCell, len(ins))}
+		for i, r := range b.results {
+			if r == nil {
+				row.Cells[i] = htmlCell{Run: ins[i].Label, State: "missing", Why: "not in this run"}
+				continue
 			}
-			rows[j].Cells[ri] = cellOf(r)
-			rows[j].Cells[ri].Run = in.Label
-			if rows[j].Unit == "" || measuredOK(r) {
-				rows[j].Unit, rows[j].Better = r.Unit, r.Better
+			row.Cells[i] = cellOf(r)
+			row.Cells[i].Run = ins[i].Label
+			if row.Unit == "" || measuredOK(r) {
+				row.Unit, row.Better = r.Unit, r.Better
 			}
 		}
+		rows = append(rows, row)
 	}
 	for j := range rows {
 		markBest(&rows[j], ins)

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
-	"zbench/history"
 
+	"zbench/history"
 	"zbench/report"
 )
 
@@ -23,12 +21,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	metric := fs.String("metric", "", "gate on this metric of each benchmark (e.g. p99-ns, sender-cpu-ns/B) instead of its own unit")
 	hist := fs.String("history", "", "gate against the latest stable segment of this machine's series in this history store (a SQLite file or a postgres:// URL) instead of --baseline")
 	allowMissing := fs.Bool("allow-missing", false, "a benchmark missing, skipped or failing in the current run is listed instead of making the gate exit 3")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return report.ExitUsage
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	thr, err := report.ParseThreshold(*threshold)
 	switch {
@@ -84,7 +79,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	pct := strconv.FormatFloat(100*thr, 'f', -1, 64) + "%"
-	code := c.ExitCode()
+	code = c.ExitCode()
 	switch {
 	case code == report.ExitCannotJudge && c.Sentinel != nil && c.Sentinel.Moved():
 		fmt.Fprintf(stderr, "zbench check: could not judge: the host itself moved by more than %s (%s)\n", pct, c.Sentinel)

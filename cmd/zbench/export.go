@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,12 +23,9 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("export", "export --format "+strings.Join(report.ExportFormats, "|")+" [--out PATH] RUN", stderr)
 	format := fs.String("format", "", "output format: "+strings.Join(report.ExportFormats, ", ")+" (required)")
 	out := fs.String("out", "", "file to write (default: stdout); for gab, the directory that receives "+gabSmaller+" and "+gabBigger)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	switch {
 	case !slices.Contains(report.ExportFormats, *format):

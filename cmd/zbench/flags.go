@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,41 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// parseArgs parses args as parseInterspersed does and returns the
+// positional arguments. Where ok is false the command ends there with code:
+// exitOK after --help, exitUsage after a bad flag (the flag package has
+// printed why, and the usage).
+func parseArgs(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, flagErrorCode(err), false
+	}
+	return pos, 0, true
+}
+
+// parseFlagsOnly parses the arguments of a command that takes flags and
+// nothing else. Where ok is false the command ends there with code, as
+// after parseArgs, or with exitUsage for an argument that is not a flag.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		return flagErrorCode(err), false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "zbench %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// flagErrorCode is the exit status after fs.Parse failed with err: asking
+// for help is no failure.
+func flagErrorCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
 }
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {

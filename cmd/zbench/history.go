@@ -9,12 +9,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"zbench/history"
-	"zbench/results"
+	"zbench/report"
 )
 
 const historyUsage = `usage: zbench history <command> [--store PATH|URL] [arguments]
@@ -58,36 +57,46 @@ func storeFlag(fs *flag.FlagSet) *string {
 	return fs.String("store", history.DefaultPath, "the history store: an SQLite file, or a postgres:// URL")
 }
 
-// detectorFlags are the change-point detector's settings.
-func detectorFlags(fs *flag.FlagSet) *history.Detector {
-	d := &history.Detector{}
-	fs.Float64Var(&d.P, "p", 0.01, "largest p-value of a change point")
-	fs.IntVar(&d.Permutations, "permutations", 199, "shuffles of the permutation test")
-	fs.IntVar(&d.MinSegment, "min-runs", 3, "fewest runs on each side of a change point")
-	return d
+// seriesCommand is the front of the history commands that read series
+// and find change points in them (changes, plot): --store, --metrics and
+// the change-point detector's settings.
+type seriesCommand struct {
+	fs      *flag.FlagSet
+	store   *string
+	metrics *bool
+	d       history.Detector
 }
 
-func parseHistoryFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, exitOK, false
-		}
+func newSeriesCommand(name, synopsis, metricsUsage string, stderr io.Writer) *seriesCommand {
+	sc := &seriesCommand{fs: newFlagSet(name, synopsis, stderr)}
+	sc.store = storeFlag(sc.fs)
+	sc.metrics = sc.fs.Bool("metrics", false, metricsUsage)
+	sc.fs.Float64Var(&sc.d.P, "p", 0.01, "largest p-value of a change point")
+	sc.fs.IntVar(&sc.d.Permutations, "permutations", 199, "shuffles of the permutation test")
+	sc.fs.IntVar(&sc.d.MinSegment, "min-runs", 3, "fewest runs on each side of a change point")
+	return sc
+}
+
+// parse is parseArgs, and also ends the command with exitUsage where the
+// detector's settings cannot work.
+func (sc *seriesCommand) parse(args []string, stderr io.Writer) ([]string, int, bool) {
+	pos, code, ok := parseArgs(sc.fs, args)
+	if ok && !checkDetector(&sc.d, stderr, sc.fs.Name()) {
 		return nil, exitUsage, false
 	}
-	return pos, 0, true
+	return pos, code, ok
 }
 
 func checkDetector(d *history.Detector, stderr io.Writer, cmd string) bool {
 	switch {
 	case d.P <= 0 || d.P >= 1:
-		fmt.Fprintf(stderr, "zbench history %s: --p %g: want a p-value between 0 and 1\n", cmd, d.P)
+		fmt.Fprintf(stderr, "zbench %s: --p %g: want a p-value between 0 and 1\n", cmd, d.P)
 	case d.Permutations < 1:
-		fmt.Fprintf(stderr, "zbench history %s: --permutations %d: want at least 1\n", cmd, d.Permutations)
+		fmt.Fprintf(stderr, "zbench %s: --permutations %d: want at least 1\n", cmd, d.Permutations)
 	case d.MinSegment < 2:
-		fmt.Fprintf(stderr, "zbench history %s: --min-runs %d: want at least 2\n", cmd, d.MinSegment)
+		fmt.Fprintf(stderr, "zbench %s: --min-runs %d: want at least 2\n", cmd, d.MinSegment)
 	case float64(d.Permutations+1)*d.P < 1:
-		fmt.Fprintf(stderr, "zbench history %s: --permutations %d can never give p <= %g: want at least %d\n",
+		fmt.Fprintf(stderr, "zbench %s: --permutations %d can never give p <= %g: want at least %d\n",
 			cmd, d.Permutations, d.P, int(1/d.P))
 	default:
 		return true
@@ -109,7 +118,7 @@ func openToRead(ctx context.Context, spec string) (*history.Store, error) {
 func historyAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("history add", "history add [--store PATH|URL] RUN...", stderr)
 	store := storeFlag(fs)
-	pos, code, ok := parseHistoryFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
@@ -118,19 +127,12 @@ func historyAdd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return exitUsage
 	}
-	paths, err := recordPaths(pos)
+	// Read every record first: a bad one stops the import before anything
+	// is stored.
+	ins, err := report.Load(pos)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench history add: %v\n", err)
 		return exitUsage
-	}
-	// Read every record first: a bad one stops the import before anything
-	// is stored.
-	runs := make([]*results.Run, len(paths))
-	for i, p := range paths {
-		if runs[i], err = results.Read(p); err != nil {
-			fmt.Fprintf(stderr, "zbench history add: %v\n", err)
-			return exitUsage
-		}
 	}
 	s, err := history.Open(ctx, *store)
 	if err != nil {
@@ -139,10 +141,10 @@ func historyAdd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	defer s.Close()
 	added, had := 0, 0
-	for i, run := range runs {
-		isNew, err := s.Import(ctx, run)
+	for _, in := range ins {
+		isNew, err := s.Import(ctx, in.Run)
 		if err != nil {
-			fmt.Fprintf(stderr, "zbench history add: %s: %v\n", paths[i], err)
+			fmt.Fprintf(stderr, "zbench history add: %s: %v\n", in.Path, err)
 			fmt.Fprintf(stdout, "%s: %d added, %d already stored before the error\n", s, added, had)
 			return exitFailed
 		}
@@ -156,36 +158,11 @@ func historyAdd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// recordPaths expands directories to the *.json files in them, sorted.
-func recordPaths(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		fi, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		m, err := filepath.Glob(filepath.Join(a, "*.json"))
-		if err != nil {
-			return nil, err
-		}
-		if len(m) == 0 {
-			return nil, fmt.Errorf("%s: no *.json run records", a)
-		}
-		sort.Strings(m)
-		out = append(out, m...)
-	}
-	return out, nil
-}
-
 func historyList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("history list", "history list [--store PATH|URL] [--json]", stderr)
 	store := storeFlag(fs)
 	asJSON := fs.Bool("json", false, "a JSON list instead of the table")
-	pos, code, ok := parseHistoryFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
@@ -214,13 +191,7 @@ func historyList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fmt.Fprintf(stdout, "%d runs in %s\n\n", len(runs), s)
 	for _, r := range runs {
 		machines[r.Machine.ID] = r.Machine
-		commit := r.Commit
-		if commit == "" {
-			commit = "-"
-		} else if len(commit) > 12 {
-			commit = commit[:12]
-		}
-		fmt.Fprintf(stdout, "%-32s  %-14s  %-12s  %-13s  %3d measured", r.Started, r.Hostname, r.Machine.ID, commit, r.Measured)
+		fmt.Fprintf(stdout, "%-32s  %-14s  %-12s  %-13s  %3d measured", r.Started, r.Hostname, r.Machine.ID, short(r.Commit), r.Measured)
 		if r.Failed > 0 {
 			fmt.Fprintf(stdout, ", %d failed", r.Failed)
 		}
@@ -254,40 +225,25 @@ func writeJSON(stdout, stderr io.Writer, cmd string, v any) int {
 }
 
 func historyChanges(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("history changes", "history changes [--store PATH|URL] [--json|--markdown] [--metrics] [--last N] [BENCHMARK...]", stderr)
-	store := storeFlag(fs)
-	asJSON := fs.Bool("json", false, "a JSON list of change points")
-	asMD := fs.Bool("markdown", false, "a Markdown table (for a pull-request comment)")
-	metrics := fs.Bool("metrics", false, "every metric's series too, not only each benchmark's own unit")
-	last := fs.Int("last", 0, "only change points whose first run after is among the newest N runs of its series (0: all)")
-	d := detectorFlags(fs)
-	pos, code, ok := parseHistoryFlags(fs, args)
+	sc := newSeriesCommand("history changes", "history changes [--store PATH|URL] [--json|--markdown] [--metrics] [--last N] [BENCHMARK...]",
+		"every metric's series too, not only each benchmark's own unit", stderr)
+	asJSON := sc.fs.Bool("json", false, "a JSON list of change points")
+	asMD := sc.fs.Bool("markdown", false, "a Markdown table (for a pull-request comment)")
+	last := sc.fs.Int("last", 0, "only change points whose first run after is among the newest N runs of its series (0: all)")
+	pos, code, ok := sc.parse(args, stderr)
 	if !ok {
 		return code
-	}
-	if !checkDetector(d, stderr, "changes") {
-		return exitUsage
 	}
 	if *asJSON && *asMD {
 		fmt.Fprintln(stderr, "zbench history changes: --json and --markdown exclude each other")
 		return exitUsage
 	}
-	s, err := openToRead(ctx, *store)
-	if err != nil {
-		fmt.Fprintf(stderr, "zbench history changes: %v\n", err)
-		return exitUsage
+	s, series, code, ok := sc.read(ctx, pos, stderr)
+	if !ok {
+		return code
 	}
 	defer s.Close()
-	f := history.Filter{Benchmarks: pos, MediansOnly: true}
-	if *metrics {
-		f.Metric = "*"
-	}
-	series, err := s.Series(ctx, f)
-	if err != nil {
-		fmt.Fprintf(stderr, "zbench history changes: %v\n", err)
-		return exitFailed
-	}
-	changes := history.Changes(series, *d)
+	changes := history.Changes(series, sc.d)
 	if *last > 0 {
 		kept := changes[:0]
 		for _, c := range changes {
@@ -304,11 +260,34 @@ func historyChanges(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return writeJSON(stdout, stderr, "changes", changes)
 	case *asMD:
-		writeChangesMarkdown(stdout, changes, len(series), *d)
+		writeChangesMarkdown(stdout, changes, len(series), sc.d)
 	default:
-		writeChangesText(stdout, changes, len(series), s.String(), *d)
+		writeChangesText(stdout, changes, len(series), s.String(), sc.d)
 	}
 	return exitOK
+}
+
+// read opens the store and reads the median series of the benchmarks
+// named (all where none is), with every metric's series too after
+// --metrics. Where ok is false it has said why, closed the
+// store, and cmd ends with code; otherwise the caller closes the store.
+func (sc *seriesCommand) read(ctx context.Context, benchmarks []string, stderr io.Writer) (*history.Store, []history.Series, int, bool) {
+	s, err := openToRead(ctx, *sc.store)
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench %s: %v\n", sc.fs.Name(), err)
+		return nil, nil, exitUsage, false
+	}
+	f := history.Filter{Benchmarks: benchmarks, MediansOnly: true}
+	if *sc.metrics {
+		f.Metric = "*"
+	}
+	series, err := s.Series(ctx, f)
+	if err != nil {
+		s.Close()
+		fmt.Fprintf(stderr, "zbench %s: %v\n", sc.fs.Name(), err)
+		return nil, nil, exitFailed, false
+	}
+	return s, series, 0, true
 }
 
 func pct(f float64) string { return fmt.Sprintf("%+.1f%%", 100*f) }
@@ -383,43 +362,28 @@ func writeChangesMarkdown(w io.Writer, changes []history.Change, nseries int, d 
 }
 
 func historyPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("history plot", "history plot [--store PATH|URL] [--out DIR] [--metrics] BENCHMARK...", stderr)
-	store := storeFlag(fs)
-	out := fs.String("out", "zbench-plots", "directory the PNG charts are written to")
-	metrics := fs.Bool("metrics", false, "the benchmarks' metrics too")
-	d := detectorFlags(fs)
-	pos, code, ok := parseHistoryFlags(fs, args)
+	sc := newSeriesCommand("history plot", "history plot [--store PATH|URL] [--out DIR] [--metrics] BENCHMARK...",
+		"the benchmarks' metrics too", stderr)
+	out := sc.fs.String("out", "zbench-plots", "directory the PNG charts are written to")
+	pos, code, ok := sc.parse(args, stderr)
 	if !ok {
 		return code
 	}
-	if !checkDetector(d, stderr, "plot") {
-		return exitUsage
-	}
 	if len(pos) == 0 {
 		fmt.Fprintln(stderr, "zbench history plot: name a benchmark (or a prefix ending in /)")
-		fs.Usage()
+		sc.fs.Usage()
 		return exitUsage
 	}
-	s, err := openToRead(ctx, *store)
-	if err != nil {
-		fmt.Fprintf(stderr, "zbench history plot: %v\n", err)
-		return exitUsage
+	s, series, code, ok := sc.read(ctx, pos, stderr)
+	if !ok {
+		return code
 	}
 	defer s.Close()
-	f := history.Filter{Benchmarks: pos, MediansOnly: true}
-	if *metrics {
-		f.Metric = "*"
-	}
-	series, err := s.Series(ctx, f)
-	if err != nil {
-		fmt.Fprintf(stderr, "zbench history plot: %v\n", err)
-		return exitFailed
-	}
 	if len(series) == 0 {
 		fmt.Fprintf(stderr, "zbench history plot: no stored series of %s\n", strings.Join(pos, ", "))
 		return exitFailed
 	}
-	files, err := history.PlotSeries(series, *d, *out)
+	files, err := history.PlotSeries(series, sc.d, *out)
 	for _, f := range files {
 		fmt.Fprintln(stdout, f)
 	}

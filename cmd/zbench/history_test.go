@@ -122,6 +122,8 @@ func TestHistoryBadInput(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.db")
 	os.WriteFile(junk, []byte(strings.Repeat("junk", 1000)), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -135,6 +137,8 @@ func TestHistoryBadInput(t *testing.T) {
 		{[]string{"history", "add", "--store", filepath.Join(dir, "h.db"), junk}, exitUsage, "junk.db"},
 		{[]string{"history", "changes", "--store", filepath.Join(dir, "h.db"), "--p", "2"}, exitUsage, "--p"},
 		{[]string{"history", "changes", "--store", filepath.Join(dir, "h.db"), "--p", "0.001", "--permutations", "99"}, exitUsage, "can never give"},
+		{[]string{"history", "add", "--store", filepath.Join(dir, "h.db"), empty}, exitUsage, empty + ": a directory with no *.json run records"},
+		{[]string{"history", "plot", "--store", filepath.Join(dir, "h.db"), "--min-runs", "1", "lat/"}, exitUsage, "zbench history plot: --min-runs 1: want at least 2"},
 	} {
 		code, _, errs := zbench(tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.msg) {

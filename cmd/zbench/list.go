@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -16,12 +14,9 @@ import (
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("list", "list [--long] [PATTERN...]", stderr)
 	long := fs.Bool("long", false, "also say, under each name, what one op is")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if len(pos) == 0 {
 		pos = []string{"all"}
@@ -86,15 +81,8 @@ func writeList(w io.Writer, specs []bench.Spec, long bool) {
 func cmdEnv(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("env", "env [--json]", stderr)
 	asJSON := fs.Bool("json", false, "print the environment record as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "zbench env: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlagsOnly(fs, args, stderr); !ok {
+		return code
 	}
 	env := host.Probe()
 	if *asJSON {

@@ -27,12 +27,44 @@ func testFacts() facts {
 	}
 }
 
+// field is one string field of a probed Env, by name.
+type field struct{ name, got, want string }
+
+// checkFields reports each field that does not hold what is wanted.
+func checkFields(t *testing.T, fs []field) {
+	t.Helper()
+	for _, f := range fs {
+		if f.got != f.want {
+			t.Errorf("%s = %q, want %q", f.name, f.got, f.want)
+		}
+	}
+}
+
+// checkCounts checks the CPU counts and the memory size of a probed Env.
+func checkCounts(t *testing.T, e Env, online, allowed int, mem uint64) {
+	t.Helper()
+	if e.CPUsOnline != online || e.CPUsAllowed != allowed {
+		t.Errorf("CPUsOnline, CPUsAllowed = %d, %d; want %d, %d", e.CPUsOnline, e.CPUsAllowed, online, allowed)
+	}
+	if e.MemTotalBytes != mem {
+		t.Errorf("MemTotalBytes = %d, want %d", e.MemTotalBytes, mem)
+	}
+}
+
+// checkWarnings checks a probed Env's warnings, in order.
+func checkWarnings(t *testing.T, e Env, want ...string) {
+	t.Helper()
+	if !slices.Equal(e.Warnings, want) {
+		t.Errorf("Warnings = %q, want %q", e.Warnings, want)
+	}
+}
+
 // TestProbeEPYCKVM probes a tree copied from a Firecracker (KVM) VM on an
 // AMD EPYC host: no DMI, no cpufreq, kvm-clock, hypervisor flag.
 func TestProbeEPYCKVM(t *testing.T) {
 	e := probe(os.DirFS("testdata/epyc-kvm"), testFacts())
 
-	str := []struct{ name, got, want string }{
+	checkFields(t, []field{
 		{"Hostname", e.Hostname, "vm"},
 		{"Kernel", e.Kernel, "6.18.44-fc-v769"},
 		{"KernelVersion", e.KernelVersion, "#1 SMP PREEMPT_DYNAMIC @0"},
@@ -52,18 +84,8 @@ func TestProbeEPYCKVM(t *testing.T) {
 		{"Go", e.Go, "go1.26.8"},
 		{"Version", e.Version, "(devel)"},
 		{"Commit", e.Commit, "8dc2e99c0ffee"},
-	}
-	for _, s := range str {
-		if s.got != s.want {
-			t.Errorf("%s = %q, want %q", s.name, s.got, s.want)
-		}
-	}
-	if e.CPUsOnline != 2 || e.CPUsAllowed != 2 {
-		t.Errorf("CPUsOnline, CPUsAllowed = %d, %d; want 2, 2", e.CPUsOnline, e.CPUsAllowed)
-	}
-	if e.MemTotalBytes != 24683620*1024 {
-		t.Errorf("MemTotalBytes = %d", e.MemTotalBytes)
-	}
+	})
+	checkCounts(t, e, 2, 2, 24683620*1024)
 	if e.Modified {
 		t.Error("Modified = true")
 	}
@@ -90,13 +112,10 @@ func TestProbeEPYCKVM(t *testing.T) {
 	if !slices.Equal(e.VirtHints, wantHints) {
 		t.Errorf("VirtHints = %q, want %q", e.VirtHints, wantHints)
 	}
-	wantWarn := []string{
+	checkWarnings(t, e,
 		"clocksource is not tsc (kvm-clock): time reads may be slower",
 		"running under a hypervisor (kvm): vCPUs may be preempted by the host",
-	}
-	if !slices.Equal(e.Warnings, wantWarn) {
-		t.Errorf("Warnings = %q, want %q", e.Warnings, wantWarn)
-	}
+	)
 }
 
 // TestProbeXeonBaremetal probes a hand-written tree for a Dell server: no
@@ -107,7 +126,7 @@ func TestProbeXeonBaremetal(t *testing.T) {
 	f.build.Settings[1].Value = "true" // vcs.modified
 	e := probe(os.DirFS("testdata/xeon-baremetal"), f)
 
-	str := []struct{ name, got, want string }{
+	checkFields(t, []field{
 		{"Hostname", e.Hostname, "bench01"},
 		{"Kernel", e.Kernel, "6.8.0-45-generic"},
 		{"Distro", e.Distro, "Ubuntu 24.04.1 LTS"},
@@ -122,33 +141,20 @@ func TestProbeXeonBaremetal(t *testing.T) {
 		{"IA32Emulation", e.IA32Emulation, "no"}, // symbol present, but ia32_emulation=0
 		{"IOUringDisabled", e.IOUringDisabled, ""},
 		{"Mitigations[spectre_v1]", e.Mitigations["spectre_v1"], "Vulnerable"},
-	}
-	for _, s := range str {
-		if s.got != s.want {
-			t.Errorf("%s = %q, want %q", s.name, s.got, s.want)
-		}
-	}
-	if e.CPUsOnline != 8 || e.CPUsAllowed != 4 {
-		t.Errorf("CPUsOnline, CPUsAllowed = %d, %d; want 8, 4", e.CPUsOnline, e.CPUsAllowed)
-	}
-	if e.MemTotalBytes != 263746876*1024 {
-		t.Errorf("MemTotalBytes = %d", e.MemTotalBytes)
-	}
+	})
+	checkCounts(t, e, 8, 4, 263746876*1024)
 	if len(e.VirtHints) != 0 {
 		t.Errorf("VirtHints = %q, want none", e.VirtHints)
 	}
 	if !e.Modified {
 		t.Error("Modified = false")
 	}
-	wantWarn := []string{
+	checkWarnings(t, e,
 		"frequency governor is powersave on cpu0: results vary with load",
 		"affinity mask allows 4 of 8 online CPUs: other work may share them",
 		"CPU vulnerability mitigations are off (mitigations=off): kernel entry costs are not comparable with mitigated kernels",
 		"zbench was built from a modified tree: the commit does not identify the code",
-	}
-	if !slices.Equal(e.Warnings, wantWarn) {
-		t.Errorf("Warnings = %q, want %q", e.Warnings, wantWarn)
-	}
+	)
 }
 
 // TestProbeFactsWin checks that uname and affinity from system calls take

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -84,12 +85,7 @@ func warnings(e Env) []string {
 	return w
 }
 
-func na(s string) string {
-	if s == "" {
-		return "n/a"
-	}
-	return s
-}
+func na(s string) string { return cmp.Or(s, "n/a") }
 
 func count(n int) string {
 	if n <= 0 {
