@@ -23,7 +23,7 @@ import (
 // each, so that a long reason neither widens the table nor gets cut.
 func Table(w io.Writer, run *results.Run) error {
 	h := run.Host
-	fmt.Fprintf(w, "zbench %s  %s  %s  %s, %d CPUs  %s\n", run.Zbench.Version, h.Hostname, h.Kernel, h.CPUModel,
+	fmt.Fprintf(w, "zbench %s  %s  %s  %s, %d CPUs  %s\n", buildLabel(run.Zbench), h.Hostname, h.Kernel, h.CPUModel,
 		h.CPUsOnline, run.Started.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "%d samples per benchmark from fresh worker processes, %s; median ± 95%% CI\n\n",
 		run.Settings.Count, sampleLength(&run.Settings))
@@ -286,4 +286,25 @@ func sampleLength(s *results.Settings) string {
 		return "each as long as its benchmark asks"
 	}
 	return "each ~" + fmtDuration(s.SampleTargetNs)
+}
+
+// buildLabel names the zbench build of a record for the table's header: the
+// module version with the commit (abbreviated, "+" where the tree had
+// uncommitted changes), or that the build carried no VCS stamp; "(devel)"
+// alone would say nothing.
+func buildLabel(v results.Version) string {
+	switch {
+	case v.Commit == "" && (v.Version == "" || v.Version == "(devel)"):
+		return "(devel, no VCS stamp: commit unknown)"
+	case v.Commit == "":
+		return v.Version
+	}
+	c := v.Commit
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	if v.Modified {
+		c += "+"
+	}
+	return v.Version + " " + c
 }

@@ -76,3 +76,20 @@ func TestFormatCI(t *testing.T) {
 		t.Errorf("FormatCI without an interval = %q, want ±∞", got)
 	}
 }
+
+// The header names the build: never "(devel)" alone.
+func TestBuildLabel(t *testing.T) {
+	for _, tc := range []struct {
+		v    results.Version
+		want string
+	}{
+		{results.Version{Version: "(devel)"}, "(devel, no VCS stamp: commit unknown)"},
+		{results.Version{Version: "(devel)", Commit: "638a12421e8667c46275a57c"}, "(devel) 638a12421e86"},
+		{results.Version{Version: "(devel)", Commit: "638a12421e8667c46275a57c", Modified: true}, "(devel) 638a12421e86+"},
+		{results.Version{Version: "v1.2.0"}, "v1.2.0"},
+	} {
+		if got := buildLabel(tc.v); got != tc.want {
+			t.Errorf("buildLabel(%+v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}

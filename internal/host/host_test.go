@@ -310,6 +310,8 @@ func TestIsGoRunBuild(t *testing.T) {
 	for exe, want := range map[string]bool{
 		"/tmp/go-build1234567/b001/exe/zbench":                 true,
 		"/root/.cache/go-build/tmp/go-build99/b001/exe/zbench": true,
+		"/root/.cache/go-build/32/325c5696cc55-d/zbench":       true,
+		"/root/.cache/go-build/32/325c5696cc55":                false,
 		"/usr/local/bin/zbench":                                false,
 		"/tmp/zb":                                              false,
 		"/work/main/zbench":                                    false,

@@ -46,9 +46,14 @@ func sourceCommit() (commit string, modified, ok bool) {
 	return string(bytes.TrimSpace(out)), len(bytes.TrimSpace(st)) > 0, true
 }
 
-// isGoRunBuild recognises go run's binaries: they live in a go-build
-// directory of the build cache's temporary space, ".../go-buildNNN/.../exe/".
+// isGoRunBuild recognises go run's binaries: a fresh one lives in a
+// go-build directory of the temporary space, ".../go-buildNNN/.../exe/", and
+// one go run reuses lives in the build cache, ".../go-build/XX/HASH-d/" (the
+// cache is keyed by what was compiled, and go run reuses an executable only
+// where the sources still compile to it).
 func isGoRunBuild(exe string) bool {
-	return strings.Contains(exe, string(filepath.Separator)+"go-build") &&
-		strings.Contains(exe, string(filepath.Separator)+"exe"+string(filepath.Separator))
+	sep := string(filepath.Separator)
+	fresh := strings.Contains(exe, sep+"go-build") && strings.Contains(exe, sep+"exe"+sep)
+	cached := strings.Contains(exe, sep+"go-build"+sep) && strings.HasSuffix(filepath.Dir(exe), "-d")
+	return fresh || cached
 }
