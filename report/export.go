@@ -26,7 +26,7 @@ import (
 )
 
 // ExportFormats are the formats of `zbench export`.
-var ExportFormats = []string{"benchfmt", "gab", "bencher", "prom", "csv", "markdown"}
+var ExportFormats = []string{"benchfmt", "gab", "bencher", "prom", "csv", "markdown", "junit"}
 
 // Export writes one run in format: every format but "gab", which has two
 // outputs (see GAB).
@@ -42,6 +42,8 @@ func Export(w io.Writer, format string, in Input) error {
 		return CSV(w, in.Run)
 	case "markdown":
 		return Markdown(w, in)
+	case "junit":
+		return JUnit(w, in.Run)
 	case "gab":
 		return fmt.Errorf("format gab writes two files: give a directory")
 	}

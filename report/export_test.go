@@ -20,7 +20,7 @@ func TestExportGolden(t *testing.T) {
 	for _, file := range []string{"box-a", "box-b"} {
 		in := load(t, file+".json")[0]
 		for _, f := range []struct{ format, ext string }{
-			{"benchfmt", "txt"}, {"bencher", "json"}, {"prom", "prom"}, {"csv", "csv"}, {"markdown", "md"},
+			{"benchfmt", "txt"}, {"bencher", "json"}, {"prom", "prom"}, {"csv", "csv"}, {"markdown", "md"}, {"junit", "xml"},
 		} {
 			var out bytes.Buffer
 			if err := Export(&out, f.format, in); err != nil {
