@@ -62,27 +62,43 @@ func TestRoundTrips(t *testing.T) {
 	}
 }
 
-// The veth transport: set up here (as the command does), every network kind
-// across it, and nothing left behind.
-func TestRoundTripsVeth(t *testing.T) {
-	if err := peer.VethSupported(); err != nil {
-		t.Skip(bench.SkipReason(err))
+// The namespace transports: set up here (as the command does), every
+// network kind across each, and nothing left behind.
+func TestRoundTripsNamespaces(t *testing.T) {
+	type namespaces interface {
+		Transport() peer.Transport
+		Names() []string
+		Close() error
 	}
-	pair, err := peer.SetupVeth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pair.Close()
-	runSpecs(t, pair.Transport(),
-		"lat/tcp/size=1B/cpu=same/transport=veth", "lat/udp/size=16KiB/cpu=spread/transport=veth",
-		"lat/tcp/connect/cpu=free/transport=veth")
-	if err := pair.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range pair.Names() {
-		if _, err := os.Stat("/run/netns/" + n); !os.IsNotExist(err) {
-			t.Errorf("namespace %s left behind", n)
-		}
+	for _, tc := range []struct {
+		transport string
+		supported func() error
+		setup     func() (namespaces, error)
+	}{
+		{peer.Veth, peer.VethSupported, func() (namespaces, error) { return peer.SetupVeth() }},
+		{peer.NetnsLoop, peer.LoopNamespaceSupported, func() (namespaces, error) { return peer.SetupLoopNamespace() }},
+	} {
+		t.Run(tc.transport, func(t *testing.T) {
+			if err := tc.supported(); err != nil {
+				t.Skip(bench.SkipReason(err))
+			}
+			ns, err := tc.setup()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ns.Close()
+			runSpecs(t, ns.Transport(),
+				"lat/tcp/size=1B/cpu=same/transport="+tc.transport, "lat/udp/size=16KiB/cpu=spread/transport="+tc.transport,
+				"lat/tcp/connect/cpu=free/transport="+tc.transport)
+			if err := ns.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range ns.Names() {
+				if _, err := os.Stat("/run/netns/" + n); !os.IsNotExist(err) {
+					t.Errorf("namespace %s left behind", n)
+				}
+			}
+		})
 	}
 }
 

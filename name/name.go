@@ -169,10 +169,13 @@ const (
 	Loopback Transport = "loopback" // this host, the loopback interface
 	Veth     Transport = "veth"     // two network namespaces joined by a veth pair
 	Peer     Transport = "peer"     // a zbench serve on another host
+	// Netns is loopback inside a network namespace of the run's own, away
+	// from the host's firewall rules and connection tracking.
+	Netns Transport = "netns"
 )
 
 // Transports is every transport, in the order names list them.
-var Transports = []Transport{Loopback, Veth, Peer}
+var Transports = []Transport{Loopback, Veth, Peer, Netns}
 
 // ParseTransport reads a --transport or transport= value.
 func ParseTransport(s string) (Transport, error) { return oneOf("transport", s, Transports) }

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -21,6 +22,7 @@ type Link struct {
 	PeerHost *host.Env
 
 	veth *VethPair
+	ns   *LoopNamespace
 }
 
 // Open sets up the transport kind for a run: nothing for loopback; a veth
@@ -43,6 +45,16 @@ func Open(kind name.Transport, server, tokenFile string) (*Link, error) {
 		}
 		l := &Link{Transport: pair.Transport(), veth: pair}
 		if nic, err := pair.ClientNIC(); err == nil {
+			l.NIC = &nic
+		}
+		return l, nil
+	case name.Netns:
+		ns, err := SetupLoopNamespace()
+		if err != nil {
+			return nil, err
+		}
+		l := &Link{Transport: ns.Transport(), ns: ns}
+		if nic, err := ns.ClientNIC(); err == nil {
 			l.NIC = &nic
 		}
 		return l, nil
@@ -90,8 +102,8 @@ func openRemote(server, tokenFile string) (*Link, error) {
 // Close tears the link down (the veth pair's namespaces go); safe to call
 // more than once, and on nil.
 func (l *Link) Close() error {
-	if l == nil || l.veth == nil {
+	if l == nil {
 		return nil
 	}
-	return l.veth.Close()
+	return errors.Join(l.veth.Close(), l.ns.Close())
 }

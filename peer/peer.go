@@ -32,10 +32,12 @@ const (
 	Veth     = "veth"
 	// Remote is a `zbench serve` on another host, over a real NIC.
 	Remote = "peer"
+	// NetnsLoop is loopback in a network namespace of the run's own.
+	NetnsLoop = "netns"
 )
 
 // AllTransports is every transport a network benchmark can be declared for.
-var AllTransports = []string{Loopback, Veth, Remote}
+var AllTransports = []string{Loopback, Veth, Remote, NetnsLoop}
 
 // Transport says where the two ends of a network benchmark live. It travels
 // from the command to each worker in the worker's job, as JSON; the token
@@ -99,7 +101,8 @@ func ReadToken(path string) ([]byte, error) {
 	return tok, nil
 }
 
-// staleOwner parses "zbench-ID-c" or "zbench-ID-s", where ID is the
+// staleOwner parses "zbench-ID-c", "zbench-ID-s" (veth) or "zbench-ID-l"
+// (netns), where ID is the
 // sys.ProcessID of the run that made the namespace ("PID.STARTTIME"; older
 // builds wrote the PID alone).
 func staleOwner(ns string) (string, bool) {
@@ -108,7 +111,7 @@ func staleOwner(ns string) (string, bool) {
 		return "", false
 	}
 	id, side, ok := strings.Cut(rest, "-")
-	if !ok || (side != "c" && side != "s") || id == "" {
+	if !ok || (side != "c" && side != "s" && side != "l") || id == "" {
 		return "", false
 	}
 	return id, true
@@ -145,8 +148,11 @@ func LocalNIC(netns string, local netip.Addr) (host.NIC, error) {
 // root and iproute2 for veth. Whether the run has the transport at all is
 // the harness's to say (bench.Runner.Transport).
 func Requires(transport string) []func() error {
-	if transport == Veth {
+	switch transport {
+	case Veth:
 		return []func() error{VethSupported}
+	case NetnsLoop:
+		return []func() error{LoopNamespaceSupported}
 	}
 	return nil
 }

@@ -22,10 +22,18 @@ func Enter(path string) (func() error, error) {
 
 type VethPair struct{}
 
+type LoopNamespace struct{}
+
+func SetupLoopNamespace() (*LoopNamespace, error)     { return nil, errNotLinux }
+func LoopNamespaceSupported() error                   { return errNotLinux }
+func (l *LoopNamespace) Transport() Transport         { return Transport{} }
+func (l *LoopNamespace) ClientNIC() (host.NIC, error) { return host.NIC{}, errNotLinux }
+func (l *LoopNamespace) Names() []string              { return nil }
+func (l *LoopNamespace) Close() error                 { return nil }
+
 func SetupVeth() (*VethPair, error)              { return nil, errNotLinux }
 func VethSupported() error                       { return errNotLinux }
 func SweepStale()                                {}
-func (v *VethPair) Env() []string                { return nil }
 func (v *VethPair) Transport() Transport         { return Transport{} }
 func (v *VethPair) Names() []string              { return nil }
 func (v *VethPair) Close() error                 { return nil }

@@ -18,6 +18,7 @@ func TestStaleOwner(t *testing.T) {
 	}{
 		{"zbench-123.456-c", "123.456", true},
 		{"zbench-123.456-s", "123.456", true},
+		{"zbench-123.456-l", "123.456", true},
 		{"zbench-123-c", "123", true}, // an older build's name
 		{"zbench-123.456-x", "", false},
 		{"zbench--c", "", false},

@@ -47,11 +47,11 @@ func SetupVeth() (*VethPair, error) {
 		return nil, err
 	}
 	SweepStale()
-	id, err := sys.ProcessID(os.Getpid())
+	prefix, err := namespaceID("veth")
 	if err != nil {
-		return nil, fmt.Errorf("veth set-up: naming the namespaces: %w", err)
+		return nil, err
 	}
-	v := &VethPair{client: "zbench-" + id + "-c", server: "zbench-" + id + "-s"}
+	v := &VethPair{client: prefix + "c", server: prefix + "s"}
 	steps := [][]string{
 		{"netns", "add", v.client},
 		{"netns", "add", v.server},
@@ -63,28 +63,64 @@ func SetupVeth() (*VethPair, error) {
 		{"-n", v.client, "link", "set", "zb0", "up"},
 		{"-n", v.server, "link", "set", "zb1", "up"},
 	}
-	for _, args := range steps {
-		if err := ip(args...); err != nil {
-			v.Close()
-			return nil, fmt.Errorf("veth set-up: %w", err)
-		}
-	}
-	for _, ns := range []string{v.client, v.server} {
-		if err := writeSysctl(filepath.Join(netnsDir, ns), "net/ipv4/tcp_tw_reuse", "1"); err != nil {
-			v.Close()
-			return nil, fmt.Errorf("veth set-up: %w", err)
-		}
+	if err := setupNamespaces(v.Names(), steps); err != nil {
+		v.Close()
+		return nil, fmt.Errorf("veth set-up: %w", err)
 	}
 	return v, nil
 }
 
+// setupNamespaces runs the ip steps that make namespaces, then sets
+// tcp_tw_reuse=1 in each, so that connection benchmarks do not run out of
+// ports on TIME_WAIT.
+func setupNamespaces(names []string, steps [][]string) error {
+	for _, args := range steps {
+		if err := ip(args...); err != nil {
+			return err
+		}
+	}
+	for _, ns := range names {
+		if err := writeSysctl(filepath.Join(netnsDir, ns), "net/ipv4/tcp_tw_reuse", "1"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeNamespaces deletes the namespaces that exist of names.
+func removeNamespaces(names []string) error {
+	var errs []error
+	for _, ns := range names {
+		if _, err := os.Stat(filepath.Join(netnsDir, ns)); err == nil {
+			if err := ip("netns", "del", ns); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// namespaceID names a run's namespaces: "zbench-ID-" and a side, where ID
+// is the maker's sys.ProcessID, which a later run's SweepStale reads back.
+func namespaceID(what string) (string, error) {
+	id, err := sys.ProcessID(os.Getpid())
+	if err != nil {
+		return "", fmt.Errorf("%s set-up: naming the namespaces: %w", what, err)
+	}
+	return "zbench-" + id + "-", nil
+}
+
 // VethSupported says whether SetupVeth can work here, with the reason.
-func VethSupported() error {
+func VethSupported() error { return namespacesSupported("veth") }
+
+// namespacesSupported says whether the transport, which makes network
+// namespaces, can work here, with the reason.
+func namespacesSupported(transport string) error {
 	if os.Geteuid() != 0 {
-		return fmt.Errorf("%w: the veth transport needs root (it creates network namespaces)", sys.ErrNotSupported)
+		return fmt.Errorf("%w: the %s transport needs root (it creates network namespaces)", sys.ErrNotSupported, transport)
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		return fmt.Errorf("%w: the veth transport needs iproute2's ip command", sys.ErrNotSupported)
+		return fmt.Errorf("%w: the %s transport needs iproute2's ip command", sys.ErrNotSupported, transport)
 	}
 	return nil
 }
@@ -111,15 +147,7 @@ func (v *VethPair) Close() error {
 		return nil
 	}
 	v.closed = true
-	var errs []error
-	for _, ns := range []string{v.client, v.server} {
-		if _, err := os.Stat(filepath.Join(netnsDir, ns)); err == nil {
-			if err := ip("netns", "del", ns); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
+	return removeNamespaces(v.Names())
 }
 
 // SweepStale deletes zbench namespaces whose maker is no longer running

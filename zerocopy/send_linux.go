@@ -158,7 +158,7 @@ func reportCopied(b *bench.B, p *pool, transport string) {
 	b.ReportMetric(f, "copied-fraction")
 	if f > 0.5 {
 		where := "on this path"
-		if transport == peer.Loopback || transport == peer.Veth {
+		if transport == peer.Loopback || transport == peer.Veth || transport == peer.NetnsLoop {
 			where = "over " + transport
 		}
 		b.Warn("the kernel copied %.0f%% of the data anyway: %s the packets are looped to a socket on this host, "+
