@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"zbench/bench"
 	"zbench/internal/benchtest"
 	"zbench/peer"
 )
@@ -21,12 +20,7 @@ func runSpecs(t *testing.T, tr peer.Transport, names ...string) map[string]float
 	res := benchtest.Run(t, Specs(), benchtest.Options{Count: 2, Transport: tr, WorkerTimeout: 30 * time.Second}, names...)
 	out := map[string]float64{}
 	for _, x := range res {
-		switch {
-		case x.Skipped != "":
-			t.Logf("%s skipped: %s", x.Name, x.Skipped)
-		case x.Error != "":
-			t.Errorf("%s: %s", x.Name, x.Error)
-		default:
+		if benchtest.Measured(t, x) {
 			out[x.Name] = x.Median
 			for _, p := range []string{"p50-ns", "p99-ns"} {
 				if x.Metrics[p] <= 0 {
@@ -65,14 +59,7 @@ func TestRoundTrips(t *testing.T) {
 // The veth transport: set up here (as the command does), every network kind
 // across it, and nothing left behind.
 func TestRoundTripsVeth(t *testing.T) {
-	if err := peer.VethSupported(); err != nil {
-		t.Skip(bench.SkipReason(err))
-	}
-	pair, err := peer.SetupVeth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pair.Close()
+	pair := benchtest.Veth(t)
 	runSpecs(t, pair.Transport(),
 		"lat/tcp/size=1B/cpu=same/transport=veth", "lat/udp/size=16KiB/cpu=spread/transport=veth",
 		"lat/tcp/connect/cpu=free/transport=veth")

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"zbench/bench"
 	"zbench/internal/benchtest"
 	"zbench/internal/sys"
 	"zbench/peer"
@@ -94,12 +93,7 @@ func responseNames(transport string, sizes ...string) []string {
 func check(t *testing.T, res []results.Result) {
 	t.Helper()
 	for _, x := range res {
-		switch {
-		case x.Skipped != "":
-			t.Logf("%s skipped: %s", x.Name, x.Skipped)
-			continue
-		case x.Error != "":
-			t.Errorf("%s: %s", x.Name, x.Error)
+		if !benchtest.Measured(t, x) {
 			continue
 		}
 		if strings.HasPrefix(x.Name, "zerocopy/send") {
@@ -146,14 +140,7 @@ func TestResponseMethodsVerified(t *testing.T) {
 }
 
 func TestMethodsVeth(t *testing.T) {
-	if err := peer.VethSupported(); err != nil {
-		t.Skip(bench.SkipReason(err))
-	}
-	pair, err := peer.SetupVeth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pair.Close()
+	pair := benchtest.Veth(t)
 	names := append(sendNames(peer.Veth, "64KiB"), responseNames(peer.Veth, "16KiB")...)
 	check(t, runSpecs(t, pair.Transport(), true, names...))
 }
