@@ -14,6 +14,7 @@
 package peer
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -114,31 +115,41 @@ func staleOwner(ns string) (string, bool) {
 	return id, true
 }
 
+// InNetns runs f on a locked OS thread inside the network namespace at
+// path ("" for this one), so the sockets and /proc/sys/net files f opens
+// belong to it, and returns f's error joined with any error entering or
+// leaving. A thread that could not leave the namespace stays locked and
+// dies with its goroutine rather than serve anything else. f must return
+// (not Goexit).
+func InNetns(path string, f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		restore, err := Enter(path)
+		if err != nil {
+			errc <- err
+			return // the thread stays locked and dies with the goroutine
+		}
+		err = f()
+		if rerr := restore(); rerr != nil {
+			errc <- errors.Join(err, rerr)
+			return // a thread that could not leave the namespace must die
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	return <-errc
+}
+
 // LocalNIC describes the interface holding local in the network namespace
 // netns ("" for this one), probed from a locked thread inside it.
 func LocalNIC(netns string, local netip.Addr) (host.NIC, error) {
-	type result struct {
-		nic host.NIC
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		restore, err := Enter(netns)
-		if err != nil {
-			c <- result{err: err}
-			return // the thread stays locked and dies with the goroutine
-		}
-		nic, err := host.NICFor(local)
-		if rerr := restore(); rerr != nil {
-			c <- result{err: rerr}
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- result{nic, err}
-	}()
-	r := <-c
-	return r.nic, r.err
+	var nic host.NIC
+	err := InNetns(netns, func() (err error) {
+		nic, err = host.NICFor(local)
+		return err
+	})
+	return nic, err
 }
 
 // Requires are the prerequisites of a benchmark declared for transport:
