@@ -349,6 +349,45 @@ func (s *Conn) End(b *bench.B) (Cost, error) {
 	return c, nil
 }
 
+// Phase is one timed phase of job j: Begin, send (the sender's side of the
+// job), End. The sink's report is then held to the job: every byte arrived
+// and, under Verify, its checksum is the one the sender's bytes have.
+func (s *Conn) Phase(b *bench.B, j Job, send func() error) (Cost, error) {
+	if err := s.Begin(b, j); err != nil {
+		return Cost{}, err
+	}
+	if err := send(); err != nil {
+		return Cost{}, err
+	}
+	c, err := s.End(b)
+	if err != nil {
+		return Cost{}, err
+	}
+	return c, c.check(j)
+}
+
+// check compares the sink's report with what job j sent.
+func (c Cost) check(j Job) error {
+	what, bytes := "stream", j.Bytes
+	if j.Responses > 0 {
+		what, bytes = "responses", j.Responses*(j.Header+j.File)
+	}
+	if c.Bytes != bytes {
+		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, bytes)
+	}
+	if !j.Verify {
+		return nil
+	}
+	want := CRC(j.Pattern, j.Offset, j.Bytes)
+	if j.Responses > 0 {
+		want = ResponsesCRC(j.Header, j.File, j.FirstSeq, j.Responses, j.Pattern)
+	}
+	if c.CRC != want {
+		return fmt.Errorf("checksum of the %s: receiver %#x, sender %#x", what, c.CRC, want)
+	}
+	return nil
+}
+
 // ReportPerByte attaches the per-byte costs of a stream of n bytes.
 func (c Cost) ReportPerByte(b *bench.B, n int64, tcp bool) {
 	b.ReportMetric(float64(c.SenderCPU.Nanoseconds())/float64(n), "sender-cpu-ns/B")
