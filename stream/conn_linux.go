@@ -111,15 +111,7 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 	if !s.tcp {
 		return s, nil
 	}
-	hello, status, err := s.readMsg()
-	if err != nil {
-		return nil, fmt.Errorf("receiver did not become ready: %w", err)
-	}
-	if status != statusHello {
-		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
-	}
-	server := netip.AddrPortFrom(l.Transport.ServerAddr, uint16(hello.Bytes))
-	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
+	if err = s.connectOnHello(l, "receiver", l.Transport.ServerAddr); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -149,18 +141,25 @@ func dialRemote(spec string, l Link) (s *Conn, err error) {
 	if s.ctl, s.rep, err = s.remote.Relay(); err != nil {
 		return nil, err
 	}
-	hello, status, err := s.readMsg()
-	if err != nil {
-		return nil, fmt.Errorf("remote receiver did not become ready: %w", err)
-	}
-	if status != statusHello {
-		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
-	}
-	server := netip.AddrPortFrom(s.remote.Data.Addr(), uint16(hello.Bytes))
-	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
+	if err = s.connectOnHello(l, "remote receiver", s.remote.Data.Addr()); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// connectOnHello waits for the sink's hello, which carries the port it
+// listens on at addr, and connects the sender's socket to it; who names
+// the sink in the error when it never becomes ready.
+func (s *Conn) connectOnHello(l Link, who string, addr netip.Addr) error {
+	hello, status, err := s.readMsg()
+	if err != nil {
+		return fmt.Errorf("%s did not become ready: %w", who, err)
+	}
+	if status != statusHello {
+		return fmt.Errorf("%w: %s", ErrSink, hello.Err)
+	}
+	s.Fd, err = connect(l.Transport, netip.AddrPortFrom(addr, uint16(hello.Bytes)), l.NoDelay)
+	return err
 }
 
 func closeAll(fds []int) {
