@@ -151,16 +151,7 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 			c.close()
 			return nil, err
 		}
-		if kind == "connect" {
-			return c, nil
-		}
-		fd, err := clientSocket(tr, kind, c.server)
-		if err != nil {
-			c.close()
-			return nil, err
-		}
-		c.rfd, c.wfd = fd, fd
-		return c, nil
+		return c.client(tr, kind)
 	}
 	// tcp, udp, connect: the helper listens in the server's namespace and
 	// sends its port on a ready pipe: the start barrier.
@@ -179,6 +170,12 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 		return nil, fmt.Errorf("helper did not become ready: %w", err)
 	}
 	c.server = netip.AddrPortFrom(tr.ServerAddr, uint16(port))
+	return c.client(tr, kind)
+}
+
+// client opens the client's socket to c.server, the helper's listener;
+// connect opens its own per round trip. On failure c is closed.
+func (c *conn) client(tr peer.Transport, kind string) (*conn, error) {
 	if kind == "connect" {
 		return c, nil
 	}
