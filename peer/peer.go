@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"zbench/internal/host"
@@ -160,6 +161,30 @@ func Requires(transport string) []func() error {
 		return []func() error{VethSupported}
 	}
 	return nil
+}
+
+// MaxCPU bounds a CPU number in a helper's arguments (the kernel's
+// CPU_SETSIZE is far lower on most builds; pinning says so where it is).
+const MaxCPU = 1 << 16
+
+// ParseCPU reads a helper's CPU argument: -1 (not pinned) or 0 … MaxCPU-1.
+func ParseCPU(s string) (int, error) {
+	cpu, err := strconv.Atoi(s)
+	if err != nil || cpu < -1 || cpu >= MaxCPU {
+		return 0, fmt.Errorf("bad CPU %q: want -1 (not pinned) or 0 … %d", s, MaxCPU-1)
+	}
+	return cpu, nil
+}
+
+// ParseIPv4 reads a helper's address argument, which must be IPv4: helpers
+// listen and accept only on the addresses they were given. what names the
+// address in the error ("listening", "client").
+func ParseIPv4(what, s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, fmt.Errorf("bad %s address %q: want an IPv4 address", what, s)
+	}
+	return a, nil
 }
 
 // FormatAddr writes an address as helper arguments carry it: "" for none.
