@@ -69,20 +69,20 @@ func runSpecs(t *testing.T, tr peer.Transport, verify bool, names ...string) []r
 }
 
 func sendNames(transport string, sizes ...string) []string {
-	var names []string
-	for _, m := range realMethods {
-		for _, size := range sizes {
-			names = append(names, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, size, transport))
-		}
-	}
-	return names
+	return specNames("send", realMethods, func(m sendMethod) string { return m.name }, transport, sizes...)
 }
 
 func responseNames(transport string, sizes ...string) []string {
+	return specNames("response", responseMethods, func(m responseMethod) string { return m.name }, transport, sizes...)
+}
+
+// specNames names zerocopy/OP's benchmark of every method over transport
+// at each size, in the order of methods.
+func specNames[M any](op string, methods []M, method func(M) string, transport string, sizes ...string) []string {
 	var names []string
-	for _, m := range responseMethods {
+	for _, m := range methods {
 		for _, size := range sizes {
-			names = append(names, fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, size, transport))
+			names = append(names, fmt.Sprintf("zerocopy/%s/method=%s/size=%s/transport=%s", op, method(m), size, transport))
 		}
 	}
 	return names
