@@ -324,15 +324,8 @@ func TestServeStalledStream(t *testing.T) {
 		t.Fatal("the second stalled session has no helper")
 	}
 	srv.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- srv.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("serve still running a minute after SIGTERM, with a stalled session")
+	if err := waitWithin(t, srv.cmd, time.Minute, "serve still running a minute after SIGTERM, with a stalled session"); err != nil {
+		t.Errorf("serve after SIGTERM: %v", err)
 	}
 	for _, h := range helpers {
 		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(h))); err == nil {
