@@ -208,21 +208,12 @@ func (c *conn) start(name string, args []string, fds ...int) error {
 // clientSocket makes the client's socket inside the client's namespace (a
 // socket belongs to the namespace it was created in, wherever its thread
 // goes afterwards) and connects it.
-func clientSocket(tr peer.Transport, kind string, server netip.AddrPort) (fd int, err error) {
-	restore, err := peer.Enter(tr.ClientNetns)
-	if err != nil {
-		return -1, err
-	}
-	defer func() {
-		if rerr := restore(); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
+func clientSocket(tr peer.Transport, kind string, server netip.AddrPort) (int, error) {
 	typ := unix.SOCK_STREAM
 	if kind == "udp" {
 		typ = unix.SOCK_DGRAM
 	}
-	fd, err = unix.Socket(unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
+	fd, err := peer.Socket(tr.ClientNetns, unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}

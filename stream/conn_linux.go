@@ -172,18 +172,8 @@ func closeAll(fds []int) {
 // (a socket belongs to the namespace it was made in, wherever its thread
 // goes next) and connects it. Socket buffers are left to the kernel's
 // autotuning, as iperf3 and most programs leave them.
-func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (fd int, err error) {
-	restore, err := peer.Enter(tr.ClientNetns)
-	if err != nil {
-		return -1, err
-	}
-	defer func() {
-		if rerr := restore(); rerr != nil && err == nil {
-			unix.Close(fd)
-			fd, err = -1, rerr
-		}
-	}()
-	fd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (int, error) {
+	fd, err := peer.Socket(tr.ClientNetns, unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
 	}
