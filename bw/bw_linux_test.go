@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"zbench/bench"
 	"zbench/internal/benchtest"
 	"zbench/peer"
 	"zbench/results"
@@ -44,12 +43,7 @@ func TestStreams(t *testing.T) {
 func checkStreams(t *testing.T, res []results.Result) {
 	t.Helper()
 	for _, x := range res {
-		switch {
-		case x.Skipped != "":
-			t.Logf("%s skipped: %s", x.Name, x.Skipped)
-			continue
-		case x.Error != "":
-			t.Errorf("%s: %s", x.Name, x.Error)
+		if !benchtest.Measured(t, x) {
 			continue
 		}
 		if !(x.Median > 0) || x.Median > 1e12 {
@@ -65,14 +59,7 @@ func checkStreams(t *testing.T, res []results.Result) {
 }
 
 func TestStreamsVeth(t *testing.T) {
-	if err := peer.VethSupported(); err != nil {
-		t.Skip(bench.SkipReason(err))
-	}
-	pair, err := peer.SetupVeth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pair.Close()
+	pair := benchtest.Veth(t)
 	checkStreams(t, run(t, pair.Transport(), true, "bw/tcp/chunk=64KiB/transport=veth"))
 }
 

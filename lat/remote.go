@@ -20,9 +20,6 @@ type echoArgs struct {
 	Client netip.Addr
 }
 
-// maxCPU bounds a CPU number in the arguments.
-const maxCPU = 1 << 16
-
 func (a echoArgs) encode() []string {
 	args := []string{strconv.Itoa(a.CPU), a.Netns, peer.FormatAddr(a.Addr)}
 	if a.Client.IsValid() {
@@ -39,18 +36,18 @@ func parseEchoArgs(args []string) (echoArgs, error) {
 		return a, fmt.Errorf("want CPU NETNS ADDR [CLIENT], got %q", args)
 	}
 	var err error
-	if a.CPU, err = strconv.Atoi(args[0]); err != nil || a.CPU < -1 || a.CPU >= maxCPU {
-		return a, fmt.Errorf("bad CPU %q: want -1 (not pinned) or 0 … %d", args[0], maxCPU-1)
+	if a.CPU, err = peer.ParseCPU(args[0]); err != nil {
+		return a, err
 	}
 	a.Netns = args[1]
 	if args[2] != "" {
-		if a.Addr, err = netip.ParseAddr(args[2]); err != nil || !a.Addr.Is4() {
-			return a, fmt.Errorf("bad listening address %q: want an IPv4 address", args[2])
+		if a.Addr, err = peer.ParseIPv4("listening", args[2]); err != nil {
+			return a, err
 		}
 	}
 	if len(args) == 4 {
-		if a.Client, err = netip.ParseAddr(args[3]); err != nil || !a.Client.Is4() {
-			return a, fmt.Errorf("bad client address %q: want an IPv4 address", args[3])
+		if a.Client, err = peer.ParseIPv4("client", args[3]); err != nil {
+			return a, err
 		}
 	}
 	return a, nil

@@ -70,7 +70,7 @@ func FuzzParseEchoArgs(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if a.CPU < -1 || a.CPU >= maxCPU || (a.Addr.IsValid() && !a.Addr.Is4()) || (a.Client.IsValid() && !a.Client.Is4()) {
+		if a.CPU < -1 || a.CPU >= peer.MaxCPU || (a.Addr.IsValid() && !a.Addr.Is4()) || (a.Client.IsValid() && !a.Client.Is4()) {
 			t.Fatalf("%q accepted out of bounds: %+v", args, a)
 		}
 		b, err := parseEchoArgs(a.encode())

@@ -151,16 +151,7 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 			c.close()
 			return nil, err
 		}
-		if kind == "connect" {
-			return c, nil
-		}
-		fd, err := clientSocket(tr, kind, c.server)
-		if err != nil {
-			c.close()
-			return nil, err
-		}
-		c.rfd, c.wfd = fd, fd
-		return c, nil
+		return c.client(tr, kind)
 	}
 	// tcp, udp, connect: the helper listens in the server's namespace and
 	// sends its port on a ready pipe: the start barrier.
@@ -179,6 +170,12 @@ func dial(name, kind string, tr peer.Transport, helperCPU int) (*conn, error) {
 		return nil, fmt.Errorf("helper did not become ready: %w", err)
 	}
 	c.server = netip.AddrPortFrom(tr.ServerAddr, uint16(port))
+	return c.client(tr, kind)
+}
+
+// client opens the client's socket to c.server, the helper's listener;
+// connect opens its own per round trip. On failure c is closed.
+func (c *conn) client(tr peer.Transport, kind string) (*conn, error) {
 	if kind == "connect" {
 		return c, nil
 	}
@@ -211,21 +208,12 @@ func (c *conn) start(name string, args []string, fds ...int) error {
 // clientSocket makes the client's socket inside the client's namespace (a
 // socket belongs to the namespace it was created in, wherever its thread
 // goes afterwards) and connects it.
-func clientSocket(tr peer.Transport, kind string, server netip.AddrPort) (fd int, err error) {
-	restore, err := peer.Enter(tr.ClientNetns)
-	if err != nil {
-		return -1, err
-	}
-	defer func() {
-		if rerr := restore(); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
+func clientSocket(tr peer.Transport, kind string, server netip.AddrPort) (int, error) {
 	typ := unix.SOCK_STREAM
 	if kind == "udp" {
 		typ = unix.SOCK_DGRAM
 	}
-	fd, err = unix.Socket(unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
+	fd, err := peer.Socket(tr.ClientNetns, unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}

@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
@@ -36,4 +37,27 @@ func Enter(path string) (restore func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// Socket makes a socket inside the network namespace at netns ("" for this
+// one) and returns the calling thread to its own. A socket belongs to the
+// namespace it was made in wherever its thread goes next, so what the
+// caller does with it (options, connect) can follow outside. The caller
+// must hold runtime.LockOSThread, as for Enter.
+func Socket(netns string, domain, typ, proto int) (int, error) {
+	restore, err := Enter(netns)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := unix.Socket(domain, typ, proto)
+	if rerr := restore(); rerr != nil {
+		if err == nil {
+			unix.Close(fd)
+		}
+		return -1, errors.Join(err, rerr)
+	}
+	if err != nil {
+		return -1, err
+	}
+	return fd, nil
 }

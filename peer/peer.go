@@ -14,10 +14,12 @@
 package peer
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"zbench/internal/host"
@@ -117,31 +119,41 @@ func staleOwner(ns string) (string, bool) {
 	return id, true
 }
 
+// InNetns runs f on a locked OS thread inside the network namespace at
+// path ("" for this one), so the sockets and /proc/sys/net files f opens
+// belong to it, and returns f's error joined with any error entering or
+// leaving. A thread that could not leave the namespace stays locked and
+// dies with its goroutine rather than serve anything else. f must return
+// (not Goexit).
+func InNetns(path string, f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		restore, err := Enter(path)
+		if err != nil {
+			errc <- err
+			return // the thread stays locked and dies with the goroutine
+		}
+		err = f()
+		if rerr := restore(); rerr != nil {
+			errc <- errors.Join(err, rerr)
+			return // a thread that could not leave the namespace must die
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	return <-errc
+}
+
 // LocalNIC describes the interface holding local in the network namespace
 // netns ("" for this one), probed from a locked thread inside it.
 func LocalNIC(netns string, local netip.Addr) (host.NIC, error) {
-	type result struct {
-		nic host.NIC
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		restore, err := Enter(netns)
-		if err != nil {
-			c <- result{err: err}
-			return // the thread stays locked and dies with the goroutine
-		}
-		nic, err := host.NICFor(local)
-		if rerr := restore(); rerr != nil {
-			c <- result{err: rerr}
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- result{nic, err}
-	}()
-	r := <-c
-	return r.nic, r.err
+	var nic host.NIC
+	err := InNetns(netns, func() (err error) {
+		nic, err = host.NICFor(local)
+		return err
+	})
+	return nic, err
 }
 
 // Requires are the prerequisites of a benchmark declared for transport:
@@ -155,6 +167,30 @@ func Requires(transport string) []func() error {
 		return []func() error{LoopNamespaceSupported}
 	}
 	return nil
+}
+
+// MaxCPU bounds a CPU number in a helper's arguments (the kernel's
+// CPU_SETSIZE is far lower on most builds; pinning says so where it is).
+const MaxCPU = 1 << 16
+
+// ParseCPU reads a helper's CPU argument: -1 (not pinned) or 0 … MaxCPU-1.
+func ParseCPU(s string) (int, error) {
+	cpu, err := strconv.Atoi(s)
+	if err != nil || cpu < -1 || cpu >= MaxCPU {
+		return 0, fmt.Errorf("bad CPU %q: want -1 (not pinned) or 0 … %d", s, MaxCPU-1)
+	}
+	return cpu, nil
+}
+
+// ParseIPv4 reads a helper's address argument, which must be IPv4: helpers
+// listen and accept only on the addresses they were given. what names the
+// address in the error ("listening", "client").
+func ParseIPv4(what, s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, fmt.Errorf("bad %s address %q: want an IPv4 address", what, s)
+	}
+	return a, nil
 }
 
 // FormatAddr writes an address as helper arguments carry it: "" for none.

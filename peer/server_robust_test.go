@@ -21,18 +21,9 @@ import (
 func TestStrangersTakeNoSlot(t *testing.T) {
 	addr, stop := testServer(t, &ServerConfig{Token: []byte("tok"), MaxSessions: 1, HandshakeTimeout: time.Minute})
 	defer stop()
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for i := range 128 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
+	conns, hangUp := strangers(t, addr, 128)
+	defer hangUp()
+	for i, c := range conns {
 		if i%2 == 1 {
 			var h [4]byte
 			binary.BigEndian.PutUint32(h[:], 100)
@@ -53,24 +44,33 @@ func TestStrangersTakeNoSlot(t *testing.T) {
 	}
 }
 
+// strangers opens n connections to addr that say nothing, and the function
+// that closes them (deferred after the server's stop, so they close first).
+func strangers(t *testing.T, addr string, n int) (conns []net.Conn, hangUp func()) {
+	t.Helper()
+	hangUp = func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			hangUp()
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	return conns, hangUp
+}
+
 // At the bound of pending handshakes, the oldest is dropped: strangers
 // beyond it cannot keep a client that answers at once from authenticating.
 func TestPendingBound(t *testing.T) {
 	addr, stop := testServer(t, &ServerConfig{Token: []byte("tok"), MaxPending: 8, HandshakeTimeout: time.Minute})
 	defer stop()
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range 32 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
+	conns, hangUp := strangers(t, addr, 32)
+	defer hangUp()
 	// The first strangers were dropped: their connections are closed.
 	buf := make([]byte, 1024)
 	conns[0].SetReadDeadline(time.Now().Add(10 * time.Second))

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -181,23 +180,10 @@ func ip(args ...string) error {
 // network namespace of the thread that opens it, so the write happens on a
 // locked thread inside the namespace.
 func writeSysctl(netns, key, value string) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		restore, err := Enter(netns)
-		if err != nil {
-			errc <- err
-			return // the thread stays locked and dies with the goroutine
-		}
-		err = os.WriteFile(filepath.Join("/proc/sys", key), []byte(value), 0o644)
-		if rerr := restore(); rerr != nil {
-			errc <- errors.Join(err, rerr)
-			return // a thread that could not leave the namespace must die
-		}
-		runtime.UnlockOSThread()
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
+	err := InNetns(netns, func() error {
+		return os.WriteFile(filepath.Join("/proc/sys", key), []byte(value), 0o644)
+	})
+	if err != nil {
 		return fmt.Errorf("sysctl %s=%s in %s: %w", key, value, netns, err)
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,23 +27,9 @@ func needVeth(t *testing.T) {
 // inNetns runs f on a locked thread inside the namespace at path.
 func inNetns(t *testing.T, path string, f func()) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		restore, err := Enter(path)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		f()
-		if err := restore(); err != nil {
-			t.Error(err)
-			return
-		}
-		runtime.UnlockOSThread()
-	}()
-	<-done
+	if err := InNetns(path, func() error { f(); return nil }); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestVeth(t *testing.T) {

@@ -111,15 +111,7 @@ func Dial(spec string, l Link) (s *Conn, err error) {
 	if !s.tcp {
 		return s, nil
 	}
-	hello, status, err := s.readMsg()
-	if err != nil {
-		return nil, fmt.Errorf("receiver did not become ready: %w", err)
-	}
-	if status != statusHello {
-		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
-	}
-	server := netip.AddrPortFrom(l.Transport.ServerAddr, uint16(hello.Bytes))
-	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
+	if err = s.connectOnHello(l, "receiver", l.Transport.ServerAddr); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -149,18 +141,25 @@ func dialRemote(spec string, l Link) (s *Conn, err error) {
 	if s.ctl, s.rep, err = s.remote.Relay(); err != nil {
 		return nil, err
 	}
-	hello, status, err := s.readMsg()
-	if err != nil {
-		return nil, fmt.Errorf("remote receiver did not become ready: %w", err)
-	}
-	if status != statusHello {
-		return nil, fmt.Errorf("%w: %s", ErrSink, hello.Err)
-	}
-	server := netip.AddrPortFrom(s.remote.Data.Addr(), uint16(hello.Bytes))
-	if s.Fd, err = connect(l.Transport, server, l.NoDelay); err != nil {
+	if err = s.connectOnHello(l, "remote receiver", s.remote.Data.Addr()); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// connectOnHello waits for the sink's hello, which carries the port it
+// listens on at addr, and connects the sender's socket to it; who names
+// the sink in the error when it never becomes ready.
+func (s *Conn) connectOnHello(l Link, who string, addr netip.Addr) error {
+	hello, status, err := s.readMsg()
+	if err != nil {
+		return fmt.Errorf("%s did not become ready: %w", who, err)
+	}
+	if status != statusHello {
+		return fmt.Errorf("%w: %s", ErrSink, hello.Err)
+	}
+	s.Fd, err = connect(l.Transport, netip.AddrPortFrom(addr, uint16(hello.Bytes)), l.NoDelay)
+	return err
 }
 
 func closeAll(fds []int) {
@@ -173,18 +172,8 @@ func closeAll(fds []int) {
 // (a socket belongs to the namespace it was made in, wherever its thread
 // goes next) and connects it. Socket buffers are left to the kernel's
 // autotuning, as iperf3 and most programs leave them.
-func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (fd int, err error) {
-	restore, err := peer.Enter(tr.ClientNetns)
-	if err != nil {
-		return -1, err
-	}
-	defer func() {
-		if rerr := restore(); rerr != nil && err == nil {
-			unix.Close(fd)
-			fd, err = -1, rerr
-		}
-	}()
-	fd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+func connect(tr peer.Transport, server netip.AddrPort, noDelay bool) (int, error) {
+	fd, err := peer.Socket(tr.ClientNetns, unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
 	}
@@ -347,6 +336,45 @@ func (s *Conn) End(b *bench.B) (Cost, error) {
 		c.Retransmits, c.SegmentsOut = info.Total_retrans-s.retrans0, info.Segs_out-s.segs0
 	}
 	return c, nil
+}
+
+// Phase is one timed phase of job j: Begin, send (the sender's side of the
+// job), End. The sink's report is then held to the job: every byte arrived
+// and, under Verify, its checksum is the one the sender's bytes have.
+func (s *Conn) Phase(b *bench.B, j Job, send func() error) (Cost, error) {
+	if err := s.Begin(b, j); err != nil {
+		return Cost{}, err
+	}
+	if err := send(); err != nil {
+		return Cost{}, err
+	}
+	c, err := s.End(b)
+	if err != nil {
+		return Cost{}, err
+	}
+	return c, c.check(j)
+}
+
+// check compares the sink's report with what job j sent.
+func (c Cost) check(j Job) error {
+	what, bytes := "stream", j.Bytes
+	if j.Responses > 0 {
+		what, bytes = "responses", j.Responses*(j.Header+j.File)
+	}
+	if c.Bytes != bytes {
+		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, bytes)
+	}
+	if !j.Verify {
+		return nil
+	}
+	want := CRC(j.Pattern, j.Offset, j.Bytes)
+	if j.Responses > 0 {
+		want = ResponsesCRC(j.Header, j.File, j.FirstSeq, j.Responses, j.Pattern)
+	}
+	if c.CRC != want {
+		return fmt.Errorf("checksum of the %s: receiver %#x, sender %#x", what, c.CRC, want)
+	}
+	return nil
 }
 
 // ReportPerByte attaches the per-byte costs of a stream of n bytes.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"zbench/peer"
 )
 
 // FuzzDecodeJob: whatever a client writes down the sink's control pipe (a
@@ -65,7 +66,7 @@ func FuzzParseSinkArgs(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if a.ReadSize <= 0 || a.ReadSize > MaxReadSize || a.CPU < -1 || a.CPU >= maxCPU {
+		if a.ReadSize <= 0 || a.ReadSize > MaxReadSize || a.CPU < -1 || a.CPU >= peer.MaxCPU {
 			t.Fatalf("%q accepted as %+v", args, a)
 		}
 		b, err := ParseSinkArgs(a.Encode())

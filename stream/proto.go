@@ -190,10 +190,6 @@ type SinkArgs struct {
 	Client netip.Addr
 }
 
-// maxCPU bounds a CPU number (the kernel's CPU_SETSIZE is far lower on
-// most builds; pinning says so where it is).
-const maxCPU = 1 << 16
-
 // Encode writes the arguments as ParseSinkArgs reads them.
 func (a SinkArgs) Encode() []string {
 	args := []string{a.Kind, strconv.Itoa(a.CPU), strconv.Itoa(a.ReadSize), a.Netns, peer.FormatAddr(a.Addr)}
@@ -218,8 +214,8 @@ func ParseSinkArgs(args []string) (SinkArgs, error) {
 	default:
 		return a, fmt.Errorf("unknown stream kind %q", a.Kind)
 	}
-	if a.CPU, err = strconv.Atoi(args[1]); err != nil || a.CPU < -1 || a.CPU >= maxCPU {
-		return a, fmt.Errorf("bad CPU %q: want -1 (not pinned) or 0 … %d", args[1], maxCPU-1)
+	if a.CPU, err = peer.ParseCPU(args[1]); err != nil {
+		return a, err
 	}
 	if a.ReadSize, err = strconv.Atoi(args[2]); err != nil || a.ReadSize <= 0 || a.ReadSize > MaxReadSize {
 		return a, fmt.Errorf("bad read size %q: want 1 … %d bytes", args[2], MaxReadSize)
@@ -233,12 +229,12 @@ func ParseSinkArgs(args []string) (SinkArgs, error) {
 	if a.Netns != "" && !strings.HasPrefix(a.Netns, "/") {
 		return a, fmt.Errorf("network namespace %q: want an absolute path", a.Netns)
 	}
-	if a.Addr, err = netip.ParseAddr(args[4]); err != nil || !a.Addr.Is4() {
-		return a, fmt.Errorf("bad listening address %q: want an IPv4 address", args[4])
+	if a.Addr, err = peer.ParseIPv4("listening", args[4]); err != nil {
+		return a, err
 	}
 	if len(args) == 6 {
-		if a.Client, err = netip.ParseAddr(args[5]); err != nil || !a.Client.Is4() {
-			return a, fmt.Errorf("bad client address %q: want an IPv4 address", args[5])
+		if a.Client, err = peer.ParseIPv4("client", args[5]); err != nil {
+			return a, err
 		}
 	}
 	return a, nil

@@ -90,24 +90,9 @@ func (st *responseState) Measure(b *bench.B) error {
 	n := int64(b.N)
 	job := st.job
 	job.Responses = n
-	if err := st.s.Begin(b, job); err != nil {
-		return err
-	}
-	if err := st.serve(n); err != nil {
-		return err
-	}
-	c, err := st.s.End(b)
+	c, err := st.s.Phase(b, job, func() error { return st.serve(n) })
 	if err != nil {
 		return err
-	}
-	size := job.Header + job.File
-	if c.Bytes != n*size {
-		return fmt.Errorf("the receiver read %d bytes, want %d", c.Bytes, n*size)
-	}
-	if job.Verify {
-		if want := stream.ResponsesCRC(job.Header, job.File, job.FirstSeq, n, job.Pattern); c.CRC != want {
-			return fmt.Errorf("checksum of the responses: receiver %#x, sender %#x", c.CRC, want)
-		}
 	}
 	b.ReportMetric(float64(c.SenderCPU.Nanoseconds())/float64(n), "sender-cpu-ns/response")
 	b.ReportMetric(float64(c.CPU.Nanoseconds())/float64(n), "receiver-cpu-ns/response")

@@ -110,39 +110,47 @@ const zcNote = " copied-fraction is the share of completed bytes the kernel flag
 	"hold the sender's pages, and its completion, indefinitely (Documentation/networking/msg_zerocopy.rst, " +
 	"\"Loopback\"). Only a NIC that sends from the pages (scatter-gather) makes these methods zero-copy."
 
-func sendSpecs() []bench.Spec {
+// grid is the family's specs of every method over every transport at every
+// size, in that order (the order reports show them): spec makes one.
+func grid[M any](methods []M, sizes []int64, spec func(m M, tr string, size int64) bench.Spec) []bench.Spec {
 	var specs []bench.Spec
-	for _, m := range sendMethods {
+	for _, m := range methods {
 		for _, tr := range peer.AllTransports {
-			for _, size := range sendSizes {
-				full := fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, name.FormatSize(size), tr)
-				doc := fmt.Sprintf("one-way TCP stream of %s send calls, %s. The receiver, a helper process on another "+
-					"CPU, read(2)s into a %s buffer whatever the method. One op is one send call's %s; the result is bytes "+
-					"per second, timed until the last byte is in the receiver's buffer. ",
-					name.FormatSize(size), m.doc, name.FormatSize(recvSize), name.FormatSize(size)) + stream.CostDoc +
-					" retransmits is the sender socket's tcpi_total_retrans delta."
-				if m.zc {
-					doc += zcNote
-				}
-				reqs := append([]func() error(nil), m.reqs...)
-				reqs = append(reqs, peer.Requires(tr)...)
-				specs = append(specs, bench.Spec{
-					Name:      full,
-					Doc:       doc,
-					Unit:      "B/s",
-					Default:   tr == peer.Loopback && size == 128<<10 && m.def,
-					Pin:       true,
-					Target:    stream.Target,
-					PerWorker: stream.PerWorker,
-					Requires:  reqs,
-					Run:       sendRun(full, m, int(size), tr),
-					Child:     stream.SinkChild,
-					Remote:    stream.Remote(tr),
-				})
+			for _, size := range sizes {
+				specs = append(specs, spec(m, tr, size))
 			}
 		}
 	}
 	return specs
+}
+
+func sendSpecs() []bench.Spec {
+	return grid(sendMethods, sendSizes, func(m sendMethod, tr string, size int64) bench.Spec {
+		full := fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, name.FormatSize(size), tr)
+		doc := fmt.Sprintf("one-way TCP stream of %s send calls, %s. The receiver, a helper process on another "+
+			"CPU, read(2)s into a %s buffer whatever the method. One op is one send call's %s; the result is bytes "+
+			"per second, timed until the last byte is in the receiver's buffer. ",
+			name.FormatSize(size), m.doc, name.FormatSize(recvSize), name.FormatSize(size)) + stream.CostDoc +
+			" retransmits is the sender socket's tcpi_total_retrans delta."
+		if m.zc {
+			doc += zcNote
+		}
+		reqs := append([]func() error(nil), m.reqs...)
+		reqs = append(reqs, peer.Requires(tr)...)
+		return bench.Spec{
+			Name:      full,
+			Doc:       doc,
+			Unit:      "B/s",
+			Default:   tr == peer.Loopback && size == 128<<10 && m.def,
+			Pin:       true,
+			Target:    stream.Target,
+			PerWorker: stream.PerWorker,
+			Requires:  reqs,
+			Run:       sendRun(full, m, int(size), tr),
+			Child:     stream.SinkChild,
+			Remote:    stream.Remote(tr),
+		}
+	})
 }
 
 // The header-plus-file responses.
@@ -176,34 +184,28 @@ var responseMethods = []responseMethod{
 }
 
 func responseSpecs() []bench.Spec {
-	var specs []bench.Spec
-	for _, m := range responseMethods {
-		for _, tr := range peer.AllTransports {
-			for _, file := range responseFiles {
-				full := fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, name.FormatSize(file), tr)
-				var reqs []func() error
-				reqs = append(reqs, peer.Requires(tr)...)
-				specs = append(specs, bench.Spec{
-					Name: full,
-					Doc: fmt.Sprintf("a %d-byte header and a %s file (in the page cache) per request, over TCP with "+
-						"TCP_NODELAY, as a web server sends them: %s. A helper process on another CPU writes a one-byte "+
-						"request and reads exactly one response, then the next. One op is one response. "+
-						"Metrics: segments/response (tcpi_segs_out delta per response: every segment the server's socket "+
-						"sent, ACKs of the requests included), sender-cpu-ns/response and receiver-cpu-ns/response "+
-						"(each measuring thread's CPU time, user+system: softirq work run on its CPU while it was current "+
-						"included, work on other CPUs not), "+
-						"retransmits.", responseHeader, name.FormatSize(file), m.doc),
-					Unit:      "op/s",
-					Pin:       true,
-					Target:    stream.Target,
-					PerWorker: stream.PerWorker,
-					Requires:  reqs,
-					Run:       responseRun(full, m, file, tr),
-					Child:     stream.SinkChild,
-					Remote:    stream.Remote(tr),
-				})
-			}
+	return grid(responseMethods, responseFiles, func(m responseMethod, tr string, file int64) bench.Spec {
+		full := fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, name.FormatSize(file), tr)
+		var reqs []func() error
+		reqs = append(reqs, peer.Requires(tr)...)
+		return bench.Spec{
+			Name: full,
+			Doc: fmt.Sprintf("a %d-byte header and a %s file (in the page cache) per request, over TCP with "+
+				"TCP_NODELAY, as a web server sends them: %s. A helper process on another CPU writes a one-byte "+
+				"request and reads exactly one response, then the next. One op is one response. "+
+				"Metrics: segments/response (tcpi_segs_out delta per response: every segment the server's socket "+
+				"sent, ACKs of the requests included), sender-cpu-ns/response and receiver-cpu-ns/response "+
+				"(each measuring thread's CPU time, user+system: softirq work run on its CPU while it was current "+
+				"included, work on other CPUs not), "+
+				"retransmits.", responseHeader, name.FormatSize(file), m.doc),
+			Unit:      "op/s",
+			Pin:       true,
+			Target:    stream.Target,
+			PerWorker: stream.PerWorker,
+			Requires:  reqs,
+			Run:       responseRun(full, m, file, tr),
+			Child:     stream.SinkChild,
+			Remote:    stream.Remote(tr),
 		}
-	}
-	return specs
+	})
 }

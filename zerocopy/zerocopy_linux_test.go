@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"zbench/bench"
 	"zbench/internal/benchtest"
 	"zbench/internal/sys"
 	"zbench/peer"
@@ -70,20 +69,20 @@ func runSpecs(t *testing.T, tr peer.Transport, verify bool, names ...string) []r
 }
 
 func sendNames(transport string, sizes ...string) []string {
-	var names []string
-	for _, m := range realMethods {
-		for _, size := range sizes {
-			names = append(names, fmt.Sprintf("zerocopy/send/method=%s/size=%s/transport=%s", m.name, size, transport))
-		}
-	}
-	return names
+	return specNames("send", realMethods, func(m sendMethod) string { return m.name }, transport, sizes...)
 }
 
 func responseNames(transport string, sizes ...string) []string {
+	return specNames("response", responseMethods, func(m responseMethod) string { return m.name }, transport, sizes...)
+}
+
+// specNames names zerocopy/OP's benchmark of every method over transport
+// at each size, in the order of methods.
+func specNames[M any](op string, methods []M, method func(M) string, transport string, sizes ...string) []string {
 	var names []string
-	for _, m := range responseMethods {
+	for _, m := range methods {
 		for _, size := range sizes {
-			names = append(names, fmt.Sprintf("zerocopy/response/method=%s/size=%s/transport=%s", m.name, size, transport))
+			names = append(names, fmt.Sprintf("zerocopy/%s/method=%s/size=%s/transport=%s", op, method(m), size, transport))
 		}
 	}
 	return names
@@ -94,12 +93,7 @@ func responseNames(transport string, sizes ...string) []string {
 func check(t *testing.T, res []results.Result) {
 	t.Helper()
 	for _, x := range res {
-		switch {
-		case x.Skipped != "":
-			t.Logf("%s skipped: %s", x.Name, x.Skipped)
-			continue
-		case x.Error != "":
-			t.Errorf("%s: %s", x.Name, x.Error)
+		if !benchtest.Measured(t, x) {
 			continue
 		}
 		if strings.HasPrefix(x.Name, "zerocopy/send") {
@@ -146,14 +140,7 @@ func TestResponseMethodsVerified(t *testing.T) {
 }
 
 func TestMethodsVeth(t *testing.T) {
-	if err := peer.VethSupported(); err != nil {
-		t.Skip(bench.SkipReason(err))
-	}
-	pair, err := peer.SetupVeth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pair.Close()
+	pair := benchtest.Veth(t)
 	names := append(sendNames(peer.Veth, "64KiB"), responseNames(peer.Veth, "16KiB")...)
 	check(t, runSpecs(t, pair.Transport(), true, names...))
 }

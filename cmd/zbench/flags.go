@@ -71,3 +71,29 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	}
 	return fs
 }
+
+// command is a sub-command: its arguments in, its exit status out.
+type command func(args []string, stdout, stderr io.Writer) int
+
+// dispatch runs the command args[0] names from cmds, the one dispatcher
+// behind `zbench` and `zbench history`: no command is a usage error, help
+// prints the usage to stdout, and an unknown name is a usage error that
+// names it.
+func dispatch(prog, usage string, cmds map[string]command, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	if cmd, ok := cmds[name]; ok {
+		return cmd(rest, stdout, stderr)
+	}
+	switch name {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "%s: unknown command %q\n\n%s", prog, name, usage)
+		return exitUsage
+	}
+}

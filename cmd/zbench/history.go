@@ -29,28 +29,17 @@ database named by a postgres:// URL.
 `
 
 func cmdHistory(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, historyUsage)
-		return exitUsage
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "add":
-		return historyAdd(ctx, rest, stdout, stderr)
-	case "list":
-		return historyList(ctx, rest, stdout, stderr)
-	case "changes":
-		return historyChanges(ctx, rest, stdout, stderr)
-	case "plot":
-		return historyPlot(ctx, rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, historyUsage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "zbench history: unknown command %q\n\n%s", cmd, historyUsage)
-		return exitUsage
+	withCtx := func(f func(context.Context, []string, io.Writer, io.Writer) int) command {
+		return func(args []string, stdout, stderr io.Writer) int { return f(ctx, args, stdout, stderr) }
 	}
+	return dispatch("zbench history", historyUsage, map[string]command{
+		"add":     withCtx(historyAdd),
+		"list":    withCtx(historyList),
+		"changes": withCtx(historyChanges),
+		"plot":    withCtx(historyPlot),
+	}, args, stdout, stderr)
 }
 
 func storeFlag(fs *flag.FlagSet) *string {

@@ -70,42 +70,24 @@ const (
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
 	// The hidden sub-commands: zbench re-executed as a worker or helper.
 	if code, ok := bench.Serve(registry(), args); ok {
 		return code
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "run":
-		return cmdRun(rest, stdout, stderr)
-	case "list":
-		return cmdList(rest, stdout, stderr)
-	case "env":
-		return cmdEnv(rest, stdout, stderr)
-	case "serve":
-		return cmdServe(rest, stdout, stderr)
-	case "compare":
-		return cmdCompare(rest, stdout, stderr)
-	case "check":
-		return cmdCheck(rest, stdout, stderr)
-	case "plot":
-		return cmdPlot(rest, stdout, stderr)
-	case "export":
-		return cmdExport(rest, stdout, stderr)
-	case "history":
-		return cmdHistory(rest, stdout, stderr)
-	case "report":
-		return cmdReport(rest, stdout, stderr)
-	case "version", "--version", "-version":
-		return cmdVersion(rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "zbench: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
-	}
+	version := command(cmdVersion)
+	return dispatch("zbench", usage, map[string]command{
+		"run":       cmdRun,
+		"list":      cmdList,
+		"env":       cmdEnv,
+		"serve":     cmdServe,
+		"compare":   cmdCompare,
+		"check":     cmdCheck,
+		"plot":      cmdPlot,
+		"export":    cmdExport,
+		"history":   cmdHistory,
+		"report":    cmdReport,
+		"version":   version,
+		"--version": version,
+		"-version":  version,
+	}, args, stdout, stderr)
 }

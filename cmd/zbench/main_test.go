@@ -173,20 +173,9 @@ func interrupt(t *testing.T, args ...string) {
 	cmd.Env = append(os.Environ(), "ZBENCH_TEST_MAIN=1", "TMPDIR="+tmp)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// Well after the warm-up and the first round, long before the end.
-	time.Sleep(5 * time.Second)
-	cmd.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("zbench did not stop within 20 s of SIGINT")
-	}
+	faultAfter(t, cmd, 5*time.Second, func() { cmd.Process.Signal(syscall.SIGINT) },
+		20*time.Second, "zbench did not stop within 20 s of SIGINT")
 	if code := cmd.ProcessState.ExitCode(); code != exitSignaled {
 		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitSignaled, stderr.String())
 	}
@@ -587,5 +576,33 @@ func TestRunNoTempDir(t *testing.T) {
 	code, _, stderr := zbench("run", "--quick", "--out", out, "lat/syscall/null$")
 	if code != exitFailed || !strings.Contains(stderr, "temporary directory") || strings.Contains(stderr, "interrupted") {
 		t.Errorf("exit %d, stderr %q; want exit %d naming the temporary directory", code, stderr, exitFailed)
+	}
+}
+
+// faultAfter starts cmd, lets it run for d, injects fault (a signal to it
+// or to its server), and waits for cmd to end within limit (waitWithin).
+func faultAfter(t *testing.T, cmd *exec.Cmd, d time.Duration, fault func(), limit time.Duration, why string) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	fault()
+	waitWithin(t, cmd, limit, why)
+}
+
+// waitWithin waits for cmd to exit and returns Wait's error; a cmd still
+// running after d is killed, and the test fails with why.
+func waitWithin(t *testing.T, cmd *exec.Cmd, d time.Duration, why string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		cmd.Process.Kill()
+		t.Fatal(why)
+		return nil
 	}
 }

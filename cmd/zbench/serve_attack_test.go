@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,23 +148,9 @@ func helpersOf(pid int) []int {
 // f makes belong to it.
 func inNamespace(t *testing.T, ns string, f func()) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		restore, err := peer.Enter(filepath.Join("/run/netns", ns))
-		if err != nil {
-			t.Error(err)
-			return // the thread dies locked
-		}
-		f()
-		if err := restore(); err != nil {
-			t.Error(err)
-			return
-		}
-		runtime.UnlockOSThread()
-	}()
-	<-done
+	if err := peer.InNetns(filepath.Join("/run/netns", ns), func() error { f(); return nil }); err != nil {
+		t.Error(err)
+	}
 }
 
 // A data port serves only the client that asked for it: from a third
@@ -339,15 +324,8 @@ func TestServeStalledStream(t *testing.T) {
 		t.Fatal("the second stalled session has no helper")
 	}
 	srv.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- srv.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("serve still running a minute after SIGTERM, with a stalled session")
+	if err := waitWithin(t, srv.cmd, time.Minute, "serve still running a minute after SIGTERM, with a stalled session"); err != nil {
+		t.Errorf("serve after SIGTERM: %v", err)
 	}
 	for _, h := range helpers {
 		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(h))); err == nil {

@@ -115,21 +115,10 @@ func TestServerDiesMidRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run.json")
 	run := inNetns(clientNS, "run", "lat/tcp/size=1B", "lat/tcp/size=64B", "--transport", "peer", "--peer", "198.18.0.2:7282",
 		"--token-file", token, "--time", "100ms", "--out", out)
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Kill it once the first benchmark has samples: the warm-up worker and
-	// calibration rounds (each a session of its own) come first.
-	time.Sleep(4 * time.Second)
-	srv.Process.Signal(syscall.SIGKILL)
-	done := make(chan error, 1)
-	go func() { done <- run.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		run.Process.Kill()
-		t.Fatal("client still running 60 s after the server died")
-	}
+	// Kill the server once the first benchmark has samples: the warm-up
+	// worker and calibration rounds (each a session of its own) come first.
+	faultAfter(t, run, 4*time.Second, func() { srv.Process.Signal(syscall.SIGKILL) },
+		60*time.Second, "client still running 60 s after the server died")
 	if code := run.ProcessState.ExitCode(); code != exitFailed {
 		t.Errorf("client exit %d, want %d (benchmarks errored)", code, exitFailed)
 	}

@@ -158,3 +158,34 @@ func (g *guard) verdict() (string, bool) {
 	}
 	return "the test measured nothing, so it asserted nothing about a measurement: " + strings.Join(g.unmeas, "; "), true
 }
+
+// Measured says whether x holds a measurement to check: a skipped
+// benchmark is logged with its reason, an errored one fails the test.
+func Measured(t testing.TB, x results.Result) bool {
+	t.Helper()
+	switch {
+	case x.Skipped != "":
+		t.Logf("%s skipped: %s", x.Name, x.Skipped)
+		return false
+	case x.Error != "":
+		t.Errorf("%s: %s", x.Name, x.Error)
+		return false
+	}
+	return true
+}
+
+// Veth sets up a veth pair between two network namespaces for a test, or
+// skips the test where the machine cannot; the pair is removed when the
+// test ends.
+func Veth(t testing.TB) *peer.VethPair {
+	t.Helper()
+	if err := peer.VethSupported(); err != nil {
+		t.Skip(bench.SkipReason(err))
+	}
+	pair, err := peer.SetupVeth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pair.Close() })
+	return pair
+}
