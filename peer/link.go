@@ -2,7 +2,6 @@ package peer
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -21,12 +20,32 @@ type Link struct {
 	PeerNIC  *host.NIC
 	PeerHost *host.Env
 
-	veth *VethPair
-	ns   *LoopNamespace
+	made madeNamespaces // veth and netns: what Close removes
 }
 
-// Open sets up the transport kind for a run: nothing for loopback; a veth
-// pair between two network namespaces for veth (root); for peer, one
+// madeNamespaces are the network namespaces a transport made for the run.
+type madeNamespaces interface {
+	Transport() Transport
+	ClientNIC() (host.NIC, error)
+	Close() error
+}
+
+// namespaceLink is the link of a transport that made namespaces, or the
+// error that made none.
+func namespaceLink[M madeNamespaces](m M, err error) (*Link, error) {
+	if err != nil {
+		return nil, err
+	}
+	l := &Link{Transport: m.Transport(), made: m}
+	if nic, err := m.ClientNIC(); err == nil {
+		l.NIC = &nic
+	}
+	return l, nil
+}
+
+// Open sets up the transport kind for a run: nothing for loopback; a
+// network namespace of the run's own for netns, and a veth pair between two
+// namespaces for veth (both need root); for peer, one
 // session with the zbench serve at server, authenticated with the token in
 // tokenFile, so that a wrong address or token is one clear error before the
 // run rather than one per benchmark. server and tokenFile are for peer only.
@@ -39,29 +58,13 @@ func Open(kind name.Transport, server, tokenFile string) (*Link, error) {
 		}
 		return l, nil
 	case name.Veth:
-		pair, err := SetupVeth()
-		if err != nil {
-			return nil, err
-		}
-		l := &Link{Transport: pair.Transport(), veth: pair}
-		if nic, err := pair.ClientNIC(); err == nil {
-			l.NIC = &nic
-		}
-		return l, nil
+		return namespaceLink(SetupVeth())
 	case name.Netns:
-		ns, err := SetupLoopNamespace()
-		if err != nil {
-			return nil, err
-		}
-		l := &Link{Transport: ns.Transport(), ns: ns}
-		if nic, err := ns.ClientNIC(); err == nil {
-			l.NIC = &nic
-		}
-		return l, nil
+		return namespaceLink(SetupLoopNamespace())
 	case name.Peer:
 		return openRemote(server, tokenFile)
 	}
-	return nil, fmt.Errorf("unknown transport %q (want loopback, veth or peer)", kind)
+	return nil, fmt.Errorf("unknown transport %q (want loopback, netns, veth or peer)", kind)
 }
 
 func openRemote(server, tokenFile string) (*Link, error) {
@@ -102,8 +105,8 @@ func openRemote(server, tokenFile string) (*Link, error) {
 // Close tears the link down (the veth pair's namespaces go); safe to call
 // more than once, and on nil.
 func (l *Link) Close() error {
-	if l == nil {
+	if l == nil || l.made == nil {
 		return nil
 	}
-	return errors.Join(l.veth.Close(), l.ns.Close())
+	return l.made.Close()
 }

@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"fmt"
 	"net/netip"
 	"path/filepath"
 
@@ -22,19 +23,14 @@ type LoopNamespace struct {
 // as for veth), with loopback up and tcp_tw_reuse=1. It needs root and
 // iproute2's ip. On any failure it removes what it made.
 func SetupLoopNamespace() (*LoopNamespace, error) {
-	if err := LoopNamespaceSupported(); err != nil {
-		return nil, err
-	}
-	SweepStale()
-	prefix, err := namespaceID("netns")
+	prefix, err := namespacePrefix("netns")
 	if err != nil {
 		return nil, err
 	}
 	l := &LoopNamespace{ns: prefix + "l"}
 	steps := [][]string{{"netns", "add", l.ns}, {"-n", l.ns, "link", "set", "lo", "up"}}
-	if err := setupNamespaces([]string{l.ns}, steps); err != nil {
-		l.Close()
-		return nil, err
+	if err := setupNamespaces(l.Names(), steps); err != nil {
+		return nil, fmt.Errorf("netns set-up: %w", err)
 	}
 	return l, nil
 }

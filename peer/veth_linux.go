@@ -42,11 +42,7 @@ type VethPair struct {
 // TIME_WAIT. It needs root and iproute2's ip. On any failure it removes what
 // it made.
 func SetupVeth() (*VethPair, error) {
-	if err := VethSupported(); err != nil {
-		return nil, err
-	}
-	SweepStale()
-	prefix, err := namespaceID("veth")
+	prefix, err := namespacePrefix("veth")
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +59,6 @@ func SetupVeth() (*VethPair, error) {
 		{"-n", v.server, "link", "set", "zb1", "up"},
 	}
 	if err := setupNamespaces(v.Names(), steps); err != nil {
-		v.Close()
 		return nil, fmt.Errorf("veth set-up: %w", err)
 	}
 	return v, nil
@@ -71,19 +66,25 @@ func SetupVeth() (*VethPair, error) {
 
 // setupNamespaces runs the ip steps that make namespaces, then sets
 // tcp_tw_reuse=1 in each, so that connection benchmarks do not run out of
-// ports on TIME_WAIT.
+// ports on TIME_WAIT. On any failure it removes the namespaces.
 func setupNamespaces(names []string, steps [][]string) error {
-	for _, args := range steps {
-		if err := ip(args...); err != nil {
-			return err
+	err := func() error {
+		for _, args := range steps {
+			if err := ip(args...); err != nil {
+				return err
+			}
 		}
-	}
-	for _, ns := range names {
-		if err := writeSysctl(filepath.Join(netnsDir, ns), "net/ipv4/tcp_tw_reuse", "1"); err != nil {
-			return err
+		for _, ns := range names {
+			if err := writeSysctl(filepath.Join(netnsDir, ns), "net/ipv4/tcp_tw_reuse", "1"); err != nil {
+				return err
+			}
 		}
+		return nil
+	}()
+	if err != nil {
+		removeNamespaces(names)
 	}
-	return nil
+	return err
 }
 
 // removeNamespaces deletes the namespaces that exist of names.
@@ -99,9 +100,15 @@ func removeNamespaces(names []string) error {
 	return errors.Join(errs...)
 }
 
-// namespaceID names a run's namespaces: "zbench-ID-" and a side, where ID
-// is the maker's sys.ProcessID, which a later run's SweepStale reads back.
-func namespaceID(what string) (string, error) {
+// namespacePrefix checks that the transport can make namespaces here,
+// removes those of runs that were killed outright, and names this run's:
+// "zbench-ID-" and a side, where ID is the maker's sys.ProcessID, which a
+// later run's SweepStale reads back.
+func namespacePrefix(what string) (string, error) {
+	if err := namespacesSupported(what); err != nil {
+		return "", err
+	}
+	SweepStale()
 	id, err := sys.ProcessID(os.Getpid())
 	if err != nil {
 		return "", fmt.Errorf("%s set-up: naming the namespaces: %w", what, err)
