@@ -498,7 +498,7 @@ func TestSentinelSeesHog(t *testing.T) {
 			for range 4 {
 				h := exec.Command(os.Args[0])
 				h.Env = append(os.Environ(), "ZBENCH_TEST_HOG="+strconv.Itoa(cpu))
-				h.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+				h.SysProcAttr = dieWithTest()
 				if err := h.Start(); err != nil {
 					t.Error(err)
 					return
