@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 
-	"zbench/history"
 	"zbench/report"
 )
 
@@ -48,16 +47,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	var base []report.Input
-	if *hist != "" && !history.IsURL(*hist) && !fileExists(*hist) {
-		fmt.Fprintf(stderr, "zbench check: --history %s: no such store\n", *hist)
-		return report.ExitUsage
-	}
 	if *hist != "" {
-		// A store without a stable series of this machine is a baseline
-		// the gate cannot judge against, not a pass.
-		if base, err = historyBaseline(*hist, cur.Run); err != nil {
-			fmt.Fprintf(stderr, "zbench check: could not judge: --history %s: %v\n", *hist, err)
-			return report.ExitCannotJudge
+		var code int
+		if base, code, err = historyBaseline(*hist, cur.Run); err != nil {
+			fmt.Fprintf(stderr, "zbench check: --history %s: %v\n", *hist, err)
+			return code
 		}
 	} else if base, err = report.Load(basePaths); err != nil {
 		fmt.Fprintf(stderr, "zbench check: baseline: %v\n", err)

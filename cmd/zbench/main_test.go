@@ -266,7 +266,7 @@ func TestRunWriteFails(t *testing.T) {
 	rec.Results[0].Summarize()
 	for _, asJSON := range []bool{false, true} {
 		var stdout, stderr bytes.Buffer
-		code := finish(rec, runOptions{out: bad, json: asJSON}, nil, &stdout, &stderr)
+		code, _ := finish(rec, runOptions{out: bad, json: asJSON}, nil, &stdout, &stderr)
 		if code != exitFailed {
 			t.Errorf("json %v: exit %d, want %d", asJSON, code, exitFailed)
 		}

@@ -124,21 +124,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		NIC:         link.NIC,
 		PeerNIC:     link.PeerNIC,
 	}
-	code = finish(rec, o, runErr, stdout, stderr)
+	code, written := finish(rec, o, runErr, stdout, stderr)
 	// An interrupted run is a part of a run: it stays out of the history,
 	// where it would read as a run of its own. So does a record that could
 	// not be written where --out said.
-	if store != nil && !rec.Interrupted && fileExists(o.out) {
+	if store != nil && !rec.Interrupted && written == o.out {
 		if !storeRun(store, o.store, o.out, rec, stderr) && code == exitOK {
 			code = exitFailed
 		}
 	}
 	return code
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // parseRun reads run's flags; ok is false when the command ends here, with
@@ -275,8 +270,8 @@ func transportOf(s *bench.Spec) (string, bool) {
 
 // finish writes the record and reports it: the table (or the JSON on
 // stdout), the interfaces used, and where the record is. It returns the exit
-// status.
-func finish(rec *results.Run, o runOptions, runErr error, stdout, stderr io.Writer) int {
+// status and the path the record was written to ("" where it was not).
+func finish(rec *results.Run, o runOptions, runErr error, stdout, stderr io.Writer) (int, string) {
 	status := exitOK
 	for i := range rec.Results {
 		if rec.Results[i].Error != "" {
@@ -290,7 +285,7 @@ func finish(rec *results.Run, o runOptions, runErr error, stdout, stderr io.Writ
 	if o.json {
 		if err := results.Encode(stdout, rec); err != nil {
 			fmt.Fprintf(stderr, "zbench run: %v\n", err)
-			return exitFailed
+			return exitFailed, written
 		}
 		if written != "" {
 			fmt.Fprintf(stderr, "results: %s\n", written)
@@ -298,7 +293,7 @@ func finish(rec *results.Run, o runOptions, runErr error, stdout, stderr io.Writ
 	} else {
 		if err := report.Table(stdout, rec); err != nil {
 			fmt.Fprintf(stderr, "zbench run: %v\n", err)
-			return exitFailed
+			return exitFailed, written
 		}
 		for _, n := range []struct {
 			side string
@@ -319,9 +314,9 @@ func finish(rec *results.Run, o runOptions, runErr error, stdout, stderr io.Writ
 		if written != "" {
 			fmt.Fprintf(stderr, "zbench run: interrupted; what was measured is in %s\n", written)
 		}
-		return exitSignaled
+		return exitSignaled, written
 	}
-	return status
+	return status, written
 }
 
 // checkOut checks before the run that the record can be written at path:

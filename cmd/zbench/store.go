@@ -41,22 +41,24 @@ func storeRun(s *history.Store, spec, written string, rec *results.Run, stderr i
 
 // historyBaseline is the baseline of `check --history`: the runs of the
 // latest stable segment of each benchmark's series on the current run's
-// machine, read from the store.
-func historyBaseline(spec string, cur *results.Run) ([]report.Input, error) {
+// machine, read from the store. A store that is missing or unreadable is
+// bad input (exit 2); one that holds nothing stable of this machine is a
+// baseline the gate cannot judge against (exit 3), never a pass.
+func historyBaseline(spec string, cur *results.Run) ([]report.Input, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*storeTimeout)
 	defer cancel()
-	s, err := history.Open(ctx, spec)
+	s, err := openToRead(ctx, spec)
 	if err != nil {
-		return nil, err
+		return nil, report.ExitUsage, err
 	}
 	defer s.Close()
 	runs, err := s.BaselineRuns(ctx, cur, history.BaselineOptions{})
 	if err != nil {
-		return nil, err
+		return nil, report.ExitCannotJudge, fmt.Errorf("could not judge: %w", err)
 	}
 	base := make([]report.Input, len(runs))
 	for i, r := range runs {
 		base[i] = report.Input{Path: spec, Run: r}
 	}
-	return base, nil
+	return base, report.ExitPass, nil
 }

@@ -95,4 +95,11 @@ func TestCheckHistory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "typo.db")); err == nil {
 		t.Error("check --history created the store it was pointed at")
 	}
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, []byte("not a database at all, not even close"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := zbench("check", "--history", junk, paths[20]); code != exitUsage {
+		t.Errorf("--history naming a file that is no store: exit %d, want %d\n%s", code, exitUsage, errs)
+	}
 }
