@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -457,12 +456,14 @@ func rttChild(kind string, size int64) func(args []string) error {
 		if err := unix.Unshare(unix.CLONE_FILES); err != nil {
 			return fmt.Errorf("unshare(CLONE_FILES): %w", err)
 		}
-		buf := make([]byte, max(size, 1))
+		// The echoing itself runs in a process of this one thread, as a C
+		// peer's echo end does (sys.EchoStream says why).
+		msg := int(max(size, 1))
 		switch kind {
 		case "pipe":
-			return echoStream(3, 4, buf)
+			return sys.EchoStream(3, 4, msg)
 		case "unix":
-			return echoStream(3, 3, buf)
+			return sys.EchoStream(3, 3, msg)
 		}
 		if _, err := peer.Enter(a.Netns); err != nil {
 			return err
@@ -477,7 +478,11 @@ func rttChild(kind string, size int64) func(args []string) error {
 		unix.Close(3)
 		switch kind {
 		case "udp":
-			return echoDatagrams(fd, buf, allowed)
+			var only [4]byte // the one sender echoed to, if any
+			if allowed.IsValid() {
+				only = allowed.As4()
+			}
+			return sys.EchoDatagrams(fd, msg, only, allowed.IsValid())
 		case "connect":
 			for {
 				nfd, _, e := syscall.RawSyscall(unix.SYS_ACCEPT4, uintptr(fd), 0, 0)
@@ -497,43 +502,6 @@ func rttChild(kind string, size int64) func(args []string) error {
 		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			return err
 		}
-		return echoStream(nfd, nfd, buf)
-	}
-}
-
-func echoStream(rfd, wfd int, buf []byte) error {
-	for {
-		if _, err := sys.ReadFull(rfd, buf); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		if err := sys.WriteAll(wfd, buf); err != nil {
-			return err
-		}
-	}
-}
-
-func echoDatagrams(fd int, buf []byte, allowed netip.Addr) error {
-	var from unix.RawSockaddrAny
-	for {
-		fromLen := uint32(unix.SizeofSockaddrAny)
-		n, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0,
-			uintptr(unsafe.Pointer(&from)), uintptr(unsafe.Pointer(&fromLen)))
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			return fmt.Errorf("recvfrom: %v", e)
-		}
-		if allowed.IsValid() {
-			in4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&from))
-			if in4.Family != unix.AF_INET || in4.Addr != allowed.As4() {
-				continue
-			}
-		}
-		syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), n, 0,
-			uintptr(unsafe.Pointer(&from)), uintptr(fromLen))
+		return sys.EchoStream(nfd, nfd, msg)
 	}
 }
