@@ -99,7 +99,8 @@ func runRing(b *bench.B, r ring) (err error) {
 }
 
 // timeRing is member 0's part of a ring: warm-up laps, then the timed laps
-// in slices alternating with slices of the overhead loop.
+// in slices alternating with slices of the overhead loop, measured again
+// from the start if the overhead swallowed the switch (sample says when).
 func timeRing(b *bench.B, r ring, m *members, ov *overhead) error {
 	tok := newToken()
 	ws := newWorkingSet(r.ws)
@@ -111,7 +112,6 @@ func timeRing(b *bench.B, r ring, m *members, ov *overhead) error {
 	if _, err := laps((warmHops+r.procs-1)/r.procs, m.out, m.in, tok, ws); err != nil {
 		return fmt.Errorf("warm-up lap: %w", err)
 	}
-	ov.reset()
 
 	// The timed laps go in slices, each preceded by an overhead slice of as
 	// many hops (with its own clock reads, not the benchmark's timer), so
@@ -131,29 +131,38 @@ func timeRing(b *bench.B, r ring, m *members, ov *overhead) error {
 	// (N about 7700), nothing for procs=2 when N is even.
 	n := (b.N + r.procs - 1) / r.procs
 	slices := min(overheadSlices, n)
-	var sum uint64
-	cross := 0 // timed hops whose ends ran on different CPUs
-	for k := range slices {
-		l := n*(k+1)/slices - n*k/slices
-		if err := ov.run(max(l*r.procs, minOverheadIters/slices), tok, ws); err != nil {
-			return err
+	measure := func() (timing, error) {
+		b.ResetTimer()
+		ov.reset()
+		var sum uint64
+		cross := 0 // timed hops whose ends ran on different CPUs
+		for k := range slices {
+			l := n*(k+1)/slices - n*k/slices
+			if err := ov.run(max(l*r.procs, minOverheadIters/slices), tok, ws); err != nil {
+				return timing{}, err
+			}
+			if _, err := laps(1, m.out, m.in, tok, ws); err != nil {
+				return timing{}, err
+			}
+			before := tok.cross
+			b.StartTimer()
+			s, err := laps(l, m.out, m.in, tok, ws)
+			b.StopTimer()
+			if err != nil {
+				return timing{}, err
+			}
+			sum += s
+			cross += int(tok.cross - before)
 		}
-		if _, err := laps(1, m.out, m.in, tok, ws); err != nil {
-			return err
-		}
-		before := tok.cross
-		b.StartTimer()
-		s, err := laps(l, m.out, m.in, tok, ws)
-		b.StopTimer()
-		if err != nil {
-			return err
-		}
-		sum += s
-		cross += int(tok.cross - before)
+		sink.Add(sum)
+		return timing{
+			ring:       b.Elapsed(),
+			hops:       n * r.procs,
+			overheadNs: ov.perIter(),
+			cross:      float64(cross) / float64(n*r.procs),
+		}, nil
 	}
-	sink.Add(sum)
-	b.ReportMetric(float64(cross)/float64(n*r.procs), "cross-cpu")
-	return report(b, b.Elapsed(), n*r.procs, ov.perIter())
+	return sample(b, func(w string) { b.Warn("%s", w) }, measure)
 }
 
 // token is what passes round the ring: the CPU its last holder ran on,
