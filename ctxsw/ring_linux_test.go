@@ -183,7 +183,7 @@ func TestOverhead(t *testing.T) {
 	}
 }
 
-// The working-set sum reads every word.
+// The working-set sum reads every word, whole turns of eight and the rest.
 func TestSumWords(t *testing.T) {
 	ws := newWorkingSet(4 << 10)
 	var want uint64
@@ -192,6 +192,17 @@ func TestSumWords(t *testing.T) {
 	}
 	if got := sumWords(ws); got != want || len(ws) != 512 {
 		t.Errorf("sumWords of %d words = %d, want %d", len(ws), got, want)
+	}
+	for n := range 20 {
+		w := make([]uint64, n)
+		var want uint64
+		for i := range w {
+			w[i] = 1 << i
+			want |= 1 << i
+		}
+		if got := sumWords(w); got != want {
+			t.Errorf("sumWords of %d words = %#x, want %#x", n, got, want)
+		}
 	}
 }
 
