@@ -198,8 +198,9 @@ func (t *token) receive() {
 // wait for it to come back (in), note the CPU, touch the working set, as
 // lat_ctx's measuring process does. Given the two ends of one pipe it
 // involves no other member and is the overhead loop. It calls nothing but
-// RawSyscall (which never enters the Go scheduler), CPUNow and the inlined
-// sum, so the loop holds no preemption point either. An interrupted call is
+// RawSyscall (which never enters the Go scheduler), CPUNow and sumWords (a
+// leaf with a small frame, so without a stack check), so the loop holds no
+// synchronous preemption point either. An interrupted call is
 // retried; a read of 0 bytes means a member has gone.
 func laps(n, out, in int, tok *token, ws []uint64) (uint64, error) {
 	var sum uint64

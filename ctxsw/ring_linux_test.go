@@ -48,9 +48,10 @@ func TestDefaultSuite(t *testing.T) {
 			continue
 		}
 		if strings.Contains(x.Error, errOverhead.Error()) { // crossed a process boundary as text
-			// Something else ran during a sample's overhead slices: the
-			// benchmark refuses to report a switch time, as it must. A
-			// busy machine, not a defect.
+			// Something else ran during a sample's overhead slices in
+			// every one of its measurements (sample redoes it up to
+			// maxRedo times): the benchmark refuses to report a switch
+			// time, as it must. A busy machine, not a defect.
 			t.Logf("%s: %s", x.Name, x.Error)
 			continue
 		}
