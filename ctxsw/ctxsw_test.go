@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPerSwitch(t *testing.T) {
@@ -94,5 +95,93 @@ func TestSpecs(t *testing.T) {
 	// The whole tool's default suite must finish in about a minute.
 	if len(defaults) > 3 {
 		t.Errorf("%d benchmarks in the default suite, want at most 3: %v", len(defaults), defaults)
+	}
+}
+
+// recorder keeps what a sample reports, as the worker's B does.
+type recorder map[string]float64
+
+func (r recorder) ReportMetric(v float64, unit string) { r[unit] = v }
+
+// A sample whose overhead swallowed the switch is measured again, from the
+// start, and the final measurement is the one reported, with the count of
+// redos beside it; the times are injected, so nothing here depends on the
+// machine.
+func TestSampleRedoes(t *testing.T) {
+	good := timing{ring: 2000 * time.Nanosecond, hops: 2, overheadNs: 400, cross: 0.5}
+	bad := timing{ring: 2000 * time.Nanosecond, hops: 2, overheadNs: 1500, cross: 1}
+	for _, tc := range []struct {
+		seq    []timing // what each measurement gives, in order
+		redone int      // want: metric redone, and len(seq)-1 calls beyond the first
+		err    bool
+	}{
+		{[]timing{good}, 0, false},
+		{[]timing{bad, good}, 1, false},
+		{[]timing{bad, bad, bad, good}, maxRedo, false},
+		{[]timing{bad, bad, bad, bad}, maxRedo, true}, // keeps happening: the benchmark fails
+	} {
+		calls := 0
+		var warned []string
+		rec := recorder{}
+		err := sample(rec, func(w string) { warned = append(warned, w) }, func() (timing, error) {
+			calls++
+			if calls > len(tc.seq) {
+				t.Fatalf("measured %d times, the sequence has %d", calls, len(tc.seq))
+			}
+			return tc.seq[calls-1], nil
+		})
+		if calls != len(tc.seq) {
+			t.Errorf("%d measurements, want %d", calls, len(tc.seq))
+		}
+		if rec["redone"] != float64(tc.redone) {
+			t.Errorf("redone = %v, want %d", rec["redone"], tc.redone)
+		}
+		if tc.err {
+			if !errors.Is(err, errOverhead) {
+				t.Errorf("after %d bad measurements: error %v, want errOverhead", calls, err)
+			}
+			if _, ok := rec["ns/op"]; ok {
+				t.Errorf("a failed sample reported a switch time %v", rec["ns/op"])
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("sequence of %d: %v", len(tc.seq), err)
+			continue
+		}
+		// The last measurement's figures, never a mix: hop 1000, overhead
+		// 400, switch 600, cross-cpu 0.5.
+		want := recorder{"hop-ns": 1000, "overhead-ns": 400, "ns/op": 600, "cross-cpu": 0.5, "redone": float64(tc.redone)}
+		for k, v := range want {
+			if rec[k] != v {
+				t.Errorf("sequence of %d: %s = %v, want %v", len(tc.seq), k, rec[k], v)
+			}
+		}
+		if (tc.redone > 0) != (len(warned) == 1) || len(warned) > 1 {
+			t.Errorf("redone %d: warnings %q", tc.redone, warned)
+		}
+	}
+}
+
+// Only an overhead that swallowed the switch is measured again: any other
+// error (here, nothing timed) ends the sample at once.
+func TestSampleOtherErrors(t *testing.T) {
+	calls := 0
+	rec := recorder{}
+	err := sample(rec, func(string) {}, func() (timing, error) {
+		calls++
+		return timing{ring: 1000, hops: 0, overheadNs: 10}, nil
+	})
+	if err == nil || errors.Is(err, errOverhead) || calls != 1 {
+		t.Errorf("no hops timed: %d measurements, error %v; want one, and not errOverhead", calls, err)
+	}
+	failed := errors.New("ring read: end of file")
+	calls = 0
+	err = sample(rec, func(string) {}, func() (timing, error) {
+		calls++
+		return timing{}, failed
+	})
+	if !errors.Is(err, failed) || calls != 1 {
+		t.Errorf("a broken ring: %d measurements, error %v; want one and the ring's error", calls, err)
 	}
 }

@@ -48,9 +48,10 @@ func TestDefaultSuite(t *testing.T) {
 			continue
 		}
 		if strings.Contains(x.Error, errOverhead.Error()) { // crossed a process boundary as text
-			// Something else ran during a sample's overhead slices: the
-			// benchmark refuses to report a switch time, as it must. A
-			// busy machine, not a defect.
+			// Something else ran during a sample's overhead slices in
+			// every one of its measurements (sample redoes it up to
+			// maxRedo times): the benchmark refuses to report a switch
+			// time, as it must. A busy machine, not a defect.
 			t.Logf("%s: %s", x.Name, x.Error)
 			continue
 		}
@@ -183,7 +184,7 @@ func TestOverhead(t *testing.T) {
 	}
 }
 
-// The working-set sum reads every word.
+// The working-set sum reads every word, whole turns of eight and the rest.
 func TestSumWords(t *testing.T) {
 	ws := newWorkingSet(4 << 10)
 	var want uint64
@@ -192,6 +193,17 @@ func TestSumWords(t *testing.T) {
 	}
 	if got := sumWords(ws); got != want || len(ws) != 512 {
 		t.Errorf("sumWords of %d words = %d, want %d", len(ws), got, want)
+	}
+	for n := range 20 {
+		w := make([]uint64, n)
+		var want uint64
+		for i := range w {
+			w[i] = 1 << i
+			want |= 1 << i
+		}
+		if got := sumWords(w); got != want {
+			t.Errorf("sumWords of %d words = %#x, want %#x", n, got, want)
+		}
 	}
 }
 
