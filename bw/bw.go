@@ -78,5 +78,5 @@ func tcpDoc(kind string) string {
 	if kind != "tcp" {
 		return ""
 	}
-	return " retransmits is the sender socket's tcpi_total_retrans delta over the timed region."
+	return " retransmits is the sender socket's tcpi_total_retrans delta over the timed region." + stream.TCPDoc
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -25,7 +27,7 @@ func SinkChild(args []string) error {
 	}
 	runtime.LockOSThread()
 	if a.CPU >= 0 {
-		if err := sys.PinThread(a.CPU); err != nil {
+		if err := pinProcess(a.CPU); err != nil {
 			return err
 		}
 	}
@@ -54,6 +56,51 @@ func SinkChild(args []string) error {
 		if err != nil {
 			k.fail(err)
 			return err
+		}
+	}
+}
+
+// pinProcess pins every thread of the sink's process to cpu, not only the
+// reading one. The sink is started from the sender's pinned thread, and a
+// process's threads inherit the affinity of the thread that made them: the
+// Go runtime's other threads (sysmon, which wakes every few milliseconds
+// while the reader sits in a raw system call, and the garbage collector's)
+// would otherwise all run on the sender's CPU and take turns with the
+// sender there (docs/design.md, measuring rules). A receiver such as
+// iperf3's server, pinned with -A, is one thread on its CPU. Threads made
+// later inherit the mask of a pinned thread; the list is read again until
+// a pass finds no thread left to pin.
+func pinProcess(cpu int) error {
+	if err := sys.PinThread(cpu); err != nil {
+		return err
+	}
+	var want unix.CPUSet
+	want.Set(cpu)
+	for {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return fmt.Errorf("pinning the receiver's threads: %w", err)
+		}
+		changed := false
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil {
+				continue
+			}
+			var set unix.CPUSet
+			if err := unix.SchedGetaffinity(tid, &set); err != nil {
+				continue // the thread has exited
+			}
+			if set == want {
+				continue
+			}
+			if err := unix.SchedSetaffinity(tid, &want); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("pinning the receiver's thread %d to CPU %d: %w", tid, cpu, err)
+			}
+			changed = true
+		}
+		if !changed {
+			return nil
 		}
 	}
 }

@@ -24,6 +24,14 @@ const CostDoc = "Metrics: sender-cpu-ns/B and receiver-cpu-ns/B are each side's 
 	"softirq work when its transmit returns, so the sender's figure carries much of the receive path and the " +
 	"receiver's is little more than its copy to user space."
 
+// TCPDoc says what a TCP stream runs with; the docs of the TCP stream
+// benchmarks of bw and zerocopy carry it.
+const TCPDoc = " The sockets keep the host's defaults, as iperf3 does: autotuned buffers and the default congestion " +
+	"control (net.ipv4.tcp_congestion_control). A congestion control that paces (bbr) has TCP pace its own sends " +
+	"where no fq qdisc does it, as on loopback and veth: a pacing timer and its softirq work for every few segments, " +
+	"in the sender's figures, and throughput and cost per byte that can settle at different levels on different " +
+	"connections. Compare with a peer under the same congestion control."
+
 // A stream's set-up (a receiving helper, a connection) costs more than a
 // sample, and gigabytes per second settle within tens of milliseconds: a
 // worker takes several short samples. These are the Spec.Target and

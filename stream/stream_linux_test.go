@@ -2,11 +2,15 @@ package stream
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"zbench/bench"
 	"zbench/internal/sys"
@@ -131,5 +135,69 @@ func TestWarmUp(t *testing.T) {
 		}
 	case !errors.Is(err, ErrSink) || !strings.Contains(err.Error(), "warm-up") || !strings.Contains(err.Error(), "stream byte"):
 		t.Errorf("a shifted warm-up phase: %v, want the sink's mismatch as a warm-up error", err)
+	}
+}
+
+// Every thread of the sink's process runs on the sink's CPU, not only the
+// reading one: the sink is started from the sender's pinned thread, and the
+// Go runtime's other threads inherit that CPU unless the sink moves them.
+func TestSinkProcessOnItsCPU(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpus, err := sys.AllowedCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, sinkCPU := cpus[0], cpus[len(cpus)-1]
+	if err := sys.PinThread(sender); err != nil {
+		t.Fatal(err)
+	}
+	defer restoreAffinity(t, cpus)
+	s, err := Dial("stream/test/tcp", Link{Kind: "tcp", Transport: peer.LoopbackTransport(), CPU: sinkCPU, ReadSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// A phase makes the sink read, so its runtime has started what threads
+	// it starts.
+	if err := s.Expect(Job{Bytes: 4096}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.WriteAll(s.Fd, make([]byte, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Report(); err != nil {
+		t.Fatal(err)
+	}
+	dir := fmt.Sprintf("/proc/%d/task", s.helper.Process.Pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) < 2 {
+		t.Fatalf("the sink has %d threads; a Go process has more than one", len(tasks))
+	}
+	for _, task := range tasks {
+		status, err := os.ReadFile(dir + "/" + task.Name() + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(status)) {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok && strings.TrimSpace(v) != strconv.Itoa(sinkCPU) {
+				t.Errorf("sink thread %s may run on CPUs %s, want only the sink's CPU %d (the sender is on %d)",
+					task.Name(), strings.TrimSpace(v), sinkCPU, sender)
+			}
+		}
+	}
+}
+
+// restoreAffinity gives the calling thread back the CPUs it had.
+func restoreAffinity(t *testing.T, cpus []int) {
+	var set unix.CPUSet
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		t.Error(err)
 	}
 }

@@ -131,7 +131,7 @@ func sendSpecs() []bench.Spec {
 			"CPU, read(2)s into a %s buffer whatever the method. One op is one send call's %s; the result is bytes "+
 			"per second, timed until the last byte is in the receiver's buffer. ",
 			name.FormatSize(size), m.doc, name.FormatSize(recvSize), name.FormatSize(size)) + stream.CostDoc +
-			" retransmits is the sender socket's tcpi_total_retrans delta."
+			" retransmits is the sender socket's tcpi_total_retrans delta." + stream.TCPDoc
 		if m.zc {
 			doc += zcNote
 		}
