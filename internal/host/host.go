@@ -56,6 +56,10 @@ type Env struct {
 	// $0x80 at run time; lat/syscall/int80 tries the instruction itself.
 	IA32Emulation   string `json:"ia32_emulation,omitempty"`
 	IOUringDisabled string `json:"io_uring_disabled,omitempty"` // /proc/sys/kernel/io_uring_disabled: "0", "1", "2"
+	// TCPCongestion is the host's default congestion control
+	// (net.ipv4.tcp_congestion_control), which every TCP stream runs with:
+	// a pacing one (bbr) puts its timers in the sender's figures.
+	TCPCongestion string `json:"tcp_congestion_control,omitempty"`
 
 	Go       string `json:"go"`                        // runtime.Version()
 	Version  string `json:"zbench_version"`            // main module version; "(devel)" for go run
@@ -110,6 +114,7 @@ const (
 	pathOSRelease    = "proc/sys/kernel/osrelease"
 	pathKVersion     = "proc/sys/kernel/version"
 	pathIOUring      = "proc/sys/kernel/io_uring_disabled"
+	pathTCPCC        = "proc/sys/net/ipv4/tcp_congestion_control"
 	pathConfigGz     = "proc/config.gz"
 	pathEtcOSRelease = "etc/os-release"
 	pathOnline       = "sys/devices/system/cpu/online"
@@ -178,6 +183,7 @@ func probe(fsys fs.FS, f facts) Env {
 		e.IA32Emulation = probeIA32(fsys, e.Cmdline, e.Kernel)
 	}
 	e.IOUringDisabled = readTrim(fsys, pathIOUring)
+	e.TCPCongestion = readTrim(fsys, pathTCPCC)
 
 	if b, err := fs.ReadFile(fsys, pathMeminfo); err == nil {
 		e.MemTotalBytes = parseMeminfo(b)["MemTotal"]

@@ -81,6 +81,7 @@ func TestProbeEPYCKVM(t *testing.T) {
 		{"Virtualization", e.Virtualization, "kvm"},
 		{"IA32Emulation", e.IA32Emulation, "yes"},
 		{"IOUringDisabled", e.IOUringDisabled, "0"},
+		{"TCPCongestion", e.TCPCongestion, "bbr"},
 		{"Go", e.Go, "go1.26.8"},
 		{"Version", e.Version, "(devel)"},
 		{"Commit", e.Commit, "8dc2e99c0ffee"},
@@ -140,6 +141,7 @@ func TestProbeXeonBaremetal(t *testing.T) {
 		{"Virtualization", e.Virtualization, "none"},
 		{"IA32Emulation", e.IA32Emulation, "no"}, // symbol present, but ia32_emulation=0
 		{"IOUringDisabled", e.IOUringDisabled, ""},
+		{"TCPCongestion", e.TCPCongestion, ""},
 		{"Mitigations[spectre_v1]", e.Mitigations["spectre_v1"], "Vulnerable"},
 	})
 	checkCounts(t, e, 8, 4, 263746876*1024)

@@ -44,6 +44,7 @@ func (e Env) Summary() []KV {
 		{"virt hints", na(strings.Join(e.VirtHints, "; "))},
 		{"ia32 emulation (config)", na(e.IA32Emulation)},
 		{"io_uring_disabled", na(e.IOUringDisabled)},
+		{"tcp congestion control", na(e.TCPCongestion)},
 		{"mitigations=", na(e.MitigationsCmdline)},
 		{"go", na(e.Go)},
 		{"zbench version", na(e.Version)},
