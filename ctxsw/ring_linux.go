@@ -185,7 +185,10 @@ func newToken() *token {
 	return t
 }
 
-// receive counts the hop that just brought the token to this member.
+// receive counts the hop that just brought the token to this member. It is
+// nosplit, as relaySolo needs.
+//
+//go:nosplit
 func (t *token) receive() {
 	c := uint32(sys.CPUNow())
 	if c != t.cpu {
@@ -263,6 +266,83 @@ func relay(in, out int, ws []uint64) (uint64, error) {
 	}
 }
 
+// relayArgs is a process member's loop state, read by its single-threaded
+// child (relaySolo): heap memory, set before the fork.
+type relayArgs struct {
+	in, out uintptr
+	tok     *token
+	ws      *uint64 // the working set's first word; nil when it is empty
+	words   int
+	sum     uint64 // the sums, stored so that their loads stay
+}
+
+// Exit statuses of relaySolo: 0 when the previous member closed its end;
+// below 128 a read failed with that errno, from 128 a write failed with
+// errno status-128 (errnos of 127 and more read as 127); relayShort for a
+// short token.
+const (
+	relayWriteBase = 128
+	relayShort     = 255
+)
+
+// relaySolo is relay for a process member, run in a forked copy of its
+// thread alone (sys.Solo): a lat_ctx member is a single-threaded process,
+// and the kernel charges a multi-threaded one more for every switch into
+// it. The same hop as relay's, in nosplit code that allocates nothing.
+//
+//go:nosplit
+func relaySolo(arg unsafe.Pointer) uintptr {
+	a := (*relayArgs)(arg)
+	ws := unsafe.Slice(a.ws, a.words)
+	for {
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, a.in, uintptr(unsafe.Pointer(a.tok)), tokenLen)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e == 0 && r == 0 {
+			return 0 // the previous member closed its end: done
+		}
+		if e != 0 {
+			return min(uintptr(e), relayWriteBase-1)
+		}
+		if r != tokenLen {
+			return relayShort
+		}
+		a.tok.receive()
+		a.sum += sumWords(ws)
+		for {
+			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, a.out, uintptr(unsafe.Pointer(a.tok)), tokenLen)
+			if e == syscall.EINTR {
+				continue
+			}
+			if e != 0 {
+				return relayWriteBase + min(uintptr(e), relayWriteBase-1)
+			}
+			if w != tokenLen {
+				return relayShort
+			}
+			break
+		}
+	}
+}
+
+// relayStatus turns a relaySolo child's wait status into relay's error.
+func relayStatus(ws unix.WaitStatus) error {
+	switch {
+	case ws.Signaled():
+		return fmt.Errorf("ring child killed by %v", ws.Signal())
+	case !ws.Exited():
+		return fmt.Errorf("ring child ended with status %#x", uint32(ws))
+	case ws.ExitStatus() == 0:
+		return nil
+	case ws.ExitStatus() == relayShort:
+		return errors.New("ring: a short token")
+	case ws.ExitStatus() >= relayWriteBase:
+		return fmt.Errorf("ring write: %w", syscall.Errno(ws.ExitStatus()-relayWriteBase))
+	}
+	return fmt.Errorf("ring read: %w", syscall.Errno(ws.ExitStatus()))
+}
+
 func ioError(op string, n uintptr, e syscall.Errno) error {
 	if e != 0 {
 		return fmt.Errorf("ring %s: %w", op, e)
@@ -329,7 +409,11 @@ func (o *overhead) close() {
 // words a turn keep its speed off that placement: the chain of adds, one a
 // cycle, is what bounds it, not the fetching of the loop.
 //
+// It is nosplit for relaySolo's child; it calls nothing but a bounds
+// panic that cannot happen.
+//
 //go:noinline
+//go:nosplit
 func sumWords(ws []uint64) uint64 {
 	var s uint64
 	i := 0
@@ -566,8 +650,18 @@ func serveMember(args []string) error {
 	if err := unix.Unshare(unix.CLONE_FILES); err != nil {
 		return fmt.Errorf("ring member %d: unshare(CLONE_FILES): %w", index, err)
 	}
-	sum, err := relay(in, out, ws)
-	sink.Add(sum)
+	// The hops themselves run in a process of this one thread, as a
+	// lat_ctx member is (relaySolo says why).
+	a := sys.HeapNew[relayArgs]()
+	a.in, a.out, a.tok, a.words = uintptr(in), uintptr(out), newToken(), len(ws)
+	if len(ws) > 0 {
+		a.ws = &ws[0]
+	}
+	st, err := sys.Solo(in, out, relaySolo, unsafe.Pointer(a))
+	runtime.KeepAlive(ws)
+	if err == nil {
+		err = relayStatus(st)
+	}
 	if err != nil {
 		return fmt.Errorf("ring member %d: %w", index, err)
 	}

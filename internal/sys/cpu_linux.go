@@ -47,6 +47,8 @@ func PinThread(cpu int) error {
 // CurrentCPU returns the CPU the calling thread is running on (getcpu(2)),
 // or -1 on error. The answer may be stale as soon as it is returned unless
 // the thread is pinned.
+//
+//go:nosplit
 func CurrentCPU() int {
 	// golang.org/x/sys/unix v0.49.0 has no Getcpu wrapper. RawSyscall
 	// because getcpu never blocks, so there is nothing to tell the

@@ -6,4 +6,6 @@ package sys
 // by RDTSCP where there is no RDPID): cheap enough to read at every hop of a
 // ring. Like CurrentCPU it may be stale as soon as it is
 // returned, unless the thread is pinned.
+//
+//go:nosplit
 func CPUNow() int { return cpuNow() }

@@ -24,6 +24,9 @@ var hasRDTSCP = func() bool {
 	return d&(1<<27) != 0
 }()
 
+// cpuNow is nosplit: a single-threaded child (Solo) reads the CPU too.
+//
+//go:nosplit
 func cpuNow() int {
 	if hasRDPID {
 		return int(rdpid() & 0xfff)

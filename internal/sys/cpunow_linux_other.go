@@ -2,4 +2,5 @@
 
 package sys
 
+//go:nosplit
 func cpuNow() int { return CurrentCPU() }

@@ -27,18 +27,27 @@ import (
 // Go process has no other threads to hand work to. Its signals stay
 // blocked (it is ended by EOF, by SIGKILL, or by its parent's death).
 
-// soloArgs is what the child reads: plain words in heap memory, set before
+// soloArgs is what an echo child reads: plain words in heap memory, set before
 // the fork (see HeapNew).
 type soloArgs struct {
+	rfd, wfd uintptr
+	buf      *byte // heap memory (HeapBytes), size bytes
+	size     uintptr
+	datagram bool
+	filter   bool    // datagrams: echo only those from addr
+	addr     [4]byte // IPv4, network order
+	from     *unix.RawSockaddrInet4
+	fromLen  *uint32
+}
+
+// soloJob is what the forked child runs: body(arg), with rfd and wfd the
+// only descriptors it keeps. Plain words in heap memory, set before the
+// fork.
+type soloJob struct {
 	rfd, wfd  uintptr
-	buf       *byte // heap memory (HeapBytes), size bytes
-	size      uintptr
-	datagram  bool
-	filter    bool    // datagrams: echo only those from addr
-	addr      [4]byte // IPv4, network order
-	from      *unix.RawSockaddrInet4
-	fromLen   *uint32
 	parentPID uintptr
+	body      func(arg unsafe.Pointer) uintptr
+	arg       unsafe.Pointer
 }
 
 // Exit statuses of the echo child: 0 at EOF between messages; soloShort at
@@ -63,7 +72,7 @@ func soloCode(base uintptr, e syscall.Errno) uintptr {
 func EchoStream(rfd, wfd, size int) error {
 	a := HeapNew[soloArgs]()
 	a.rfd, a.wfd = uintptr(rfd), uintptr(wfd)
-	return runSolo(a, size)
+	return runEcho(a, size)
 }
 
 // EchoDatagrams echoes each datagram received on fd to its sender, in a
@@ -78,10 +87,10 @@ func EchoDatagrams(fd, size int, from [4]byte, filter bool) error {
 	// A RawSockaddrAny's room, for recvfrom to fill.
 	a.from = (*unix.RawSockaddrInet4)(unsafe.Pointer(HeapNew[unix.RawSockaddrAny]()))
 	a.fromLen = HeapNew[uint32]()
-	return runSolo(a, size)
+	return runEcho(a, size)
 }
 
-func runSolo(a *soloArgs, size int) error {
+func runEcho(a *soloArgs, size int) error {
 	if size <= 0 {
 		return fmt.Errorf("echo: message size %d", size)
 	}
@@ -89,7 +98,35 @@ func runSolo(a *soloArgs, size int) error {
 	// until the child is gone.
 	hb := HeapBytes(size)
 	a.buf, a.size = &hb[0], uintptr(size)
-	a.parentPID = uintptr(unix.Getpid())
+	body := soloStream
+	if a.datagram {
+		body = soloDatagrams
+	}
+	ws, err := Solo(int(a.rfd), int(a.wfd), body, unsafe.Pointer(a))
+	runtime.KeepAlive(a)
+	if err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+	return soloStatus(ws)
+}
+
+// Solo runs body(arg) in a forked copy of the calling thread alone, a
+// process of one thread, and returns its wait status once it has ended;
+// body's result is the child's exit status. The child keeps only the
+// descriptors rfd and wfd (the same one twice is fine), has every signal
+// blocked, and dies with the calling thread. It inherits that thread's CPU
+// affinity, namespaces and memory (a copy).
+//
+// body must be a //go:nosplit function that allocates nothing, takes no
+// lock and calls only nosplit functions (raw system calls, the assembly
+// readers of this package): nothing of the Go runtime works in the child,
+// and a stack check there may find a preemption request the parent's
+// runtime left in the copied goroutine. arg must point to heap memory.
+func Solo(rfd, wfd int, body func(arg unsafe.Pointer) uintptr, arg unsafe.Pointer) (unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	j := HeapNew[soloJob]()
+	j.rfd, j.wfd, j.body, j.arg = uintptr(rfd), uintptr(wfd), body, arg
+	j.parentPID = uintptr(unix.Getpid())
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -99,28 +136,27 @@ func runSolo(a *soloArgs, size int) error {
 	all[0], all[1] = ^uint32(0), ^uint32(0)
 	old := HeapNew[[2]uint32]()
 	if _, _, e := syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(all)), uintptr(unsafe.Pointer(old)), 8, 0, 0); e != 0 {
-		return fmt.Errorf("echo: rt_sigprocmask: %w", e)
+		return ws, fmt.Errorf("rt_sigprocmask: %w", e)
 	}
-	pid, e := soloFork(a)
+	pid, e := soloFork(j)
 	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(old)), 0, 8, 0, 0)
 	runtime.KeepAlive(all)
 	runtime.KeepAlive(old)
 	if e != 0 {
-		return fmt.Errorf("echo: fork: %w", e)
+		return ws, fmt.Errorf("fork: %w", e)
 	}
-	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("echo: wait: %w", err)
+			return ws, fmt.Errorf("wait: %w", err)
 		}
 		break
 	}
-	runtime.KeepAlive(a)
-	return soloStatus(ws)
+	runtime.KeepAlive(j)
+	return ws, nil
 }
 
 // soloStatus turns the child's wait status into the echo's result.
@@ -145,7 +181,7 @@ func soloStatus(ws unix.WaitStatus) error {
 //
 //go:nosplit
 //go:norace
-func soloFork(a *soloArgs) (int, syscall.Errno) {
+func soloFork(j *soloJob) (int, syscall.Errno) {
 	pid, _, e := syscall.RawSyscall6(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0, 0, 0, 0)
 	if e != 0 {
 		return -1, e
@@ -155,14 +191,11 @@ func soloFork(a *soloArgs) (int, syscall.Errno) {
 	}
 	// The child: die with the parent, and not before it if it is gone.
 	syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
-	if ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPPID, 0, 0, 0, 0, 0, 0); ppid != a.parentPID {
-		soloExit(soloEOF)
+	if ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPPID, 0, 0, 0, 0, 0, 0); ppid != j.parentPID {
+		soloExit(0)
 	}
-	soloCloseOthers(a.rfd, a.wfd)
-	if a.datagram {
-		soloExit(soloDatagrams(a))
-	}
-	soloExit(soloStream(a))
+	soloCloseOthers(j.rfd, j.wfd)
+	soloExit(j.body(j.arg))
 	return 0, 0
 }
 
@@ -196,7 +229,8 @@ func soloExit(code uintptr) {
 //
 //go:nosplit
 //go:norace
-func soloStream(a *soloArgs) uintptr {
+func soloStream(arg unsafe.Pointer) uintptr {
+	a := (*soloArgs)(arg)
 	for {
 		got := uintptr(0)
 		for got < a.size {
@@ -233,7 +267,8 @@ func soloStream(a *soloArgs) uintptr {
 //
 //go:nosplit
 //go:norace
-func soloDatagrams(a *soloArgs) uintptr {
+func soloDatagrams(arg unsafe.Pointer) uintptr {
+	a := (*soloArgs)(arg)
 	for {
 		*a.fromLen = unix.SizeofSockaddrAny
 		n, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, a.rfd, uintptr(unsafe.Pointer(a.buf)), a.size, 0,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -200,5 +201,32 @@ func TestEchoDatagramsFilter(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("EchoDatagrams did not return after its child was killed")
+	}
+}
+
+// soloExitWith is a Solo body: exit with the number arg points to.
+//
+//go:nosplit
+func soloExitWith(arg unsafe.Pointer) uintptr {
+	return *(*uintptr)(arg)
+}
+
+func TestSoloExitStatus(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	for _, want := range []uintptr{0, 7, 200} {
+		code := HeapNew[uintptr]()
+		*code = want
+		ws, err := Solo(p[0], p[1], soloExitWith, unsafe.Pointer(code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ws.Exited() || uintptr(ws.ExitStatus()) != want {
+			t.Errorf("Solo's child ended with status %#x, want exit %d", uint32(ws), want)
+		}
 	}
 }
