@@ -189,6 +189,7 @@ func newToken() *token {
 // nosplit, as relaySolo needs.
 //
 //go:nosplit
+//go:norace
 func (t *token) receive() {
 	c := uint32(sys.CPUNow())
 	if c != t.cpu {
@@ -291,6 +292,7 @@ const (
 // it. The same hop as relay's, in nosplit code that allocates nothing.
 //
 //go:nosplit
+//go:norace
 func relaySolo(arg unsafe.Pointer) uintptr {
 	a := (*relayArgs)(arg)
 	ws := unsafe.Slice(a.ws, a.words)
@@ -414,6 +416,7 @@ func (o *overhead) close() {
 //
 //go:noinline
 //go:nosplit
+//go:norace
 func sumWords(ws []uint64) uint64 {
 	var s uint64
 	i := 0

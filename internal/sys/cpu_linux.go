@@ -49,6 +49,7 @@ func PinThread(cpu int) error {
 // the thread is pinned.
 //
 //go:nosplit
+//go:norace
 func CurrentCPU() int {
 	// golang.org/x/sys/unix v0.49.0 has no Getcpu wrapper. RawSyscall
 	// because getcpu never blocks, so there is nothing to tell the

@@ -8,4 +8,5 @@ package sys
 // returned, unless the thread is pinned.
 //
 //go:nosplit
+//go:norace
 func CPUNow() int { return cpuNow() }

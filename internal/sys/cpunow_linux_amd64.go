@@ -27,6 +27,7 @@ var hasRDTSCP = func() bool {
 // cpuNow is nosplit: a single-threaded child (Solo) reads the CPU too.
 //
 //go:nosplit
+//go:norace
 func cpuNow() int {
 	if hasRDPID {
 		return int(rdpid() & 0xfff)

@@ -3,4 +3,5 @@
 package sys
 
 //go:nosplit
+//go:norace
 func cpuNow() int { return CurrentCPU() }

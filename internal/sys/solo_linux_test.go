@@ -207,6 +207,7 @@ func TestEchoDatagramsFilter(t *testing.T) {
 // soloExitWith is a Solo body: exit with the number arg points to.
 //
 //go:nosplit
+//go:norace
 func soloExitWith(arg unsafe.Pointer) uintptr {
 	return *(*uintptr)(arg)
 }
