@@ -117,8 +117,8 @@ func runEcho(a *soloArgs, size int) error {
 // blocked, and dies with the calling thread. It inherits that thread's CPU
 // affinity, namespaces and memory (a copy).
 //
-// body must be a //go:nosplit function that allocates nothing, takes no
-// lock and calls only nosplit functions (raw system calls, the assembly
+// body must be a //go:nosplit and //go:norace function that allocates
+// nothing, takes no lock and calls only such functions (raw system calls, the assembly
 // readers of this package): nothing of the Go runtime works in the child,
 // and a stack check there may find a preemption request the parent's
 // runtime left in the copied goroutine. arg must point to heap memory.
