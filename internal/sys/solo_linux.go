@@ -10,25 +10,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Single-threaded echo ends (see docs/design.md, "Measuring rules").
+// Single-threaded children (see docs/design.md, "Measuring rules").
 //
 // A Go process always has several threads, and the kernel charges a
 // multi-threaded process more for each context switch into it than a
 // single-threaded one: measured with a C ping-pong over pipes, each end
 // that has one idle extra thread (and a descriptor table of its own) adds
-// 1.5–3 % to the round trip. The far end of a round trip is a helper
-// whose only job is to echo, so it does its echoing in a process of one
-// thread, as a C peer's echo end is: EchoStream and EchoDatagrams fork a
-// copy of the calling thread alone, which runs a loop of raw system calls
-// and nothing of the Go runtime, while the Go process waits for it.
+// 1.5–3 % to the round trip. The far end of a round trip (an echo) and the
+// helpers of a context-switch ring only pass bytes on, so they do it in a
+// process of one thread, as a C peer does: Solo forks a copy of the calling
+// thread alone, which runs a loop of raw system calls and nothing of the Go
+// runtime, while the Go process waits for it. EchoStream and EchoDatagrams
+// are the round trips' loops.
 //
-// The child keeps only the descriptors it echoes on, and runs only nosplit code that never allocates, never grows its
-// stack and never enters the scheduler: a forked copy of one thread of a
-// Go process has no other threads to hand work to. Its signals stay
-// blocked (it is ended by EOF, by SIGKILL, or by its parent's death).
+// The child keeps only the descriptors it works on, and runs only nosplit,
+// norace code that never allocates, never grows its stack and never enters
+// the scheduler: a forked copy of one thread of a Go process has no other
+// threads to hand work to. Its signals stay blocked (it is ended by EOF, by
+// SIGKILL, or by its parent's death).
 
-// soloArgs is what an echo child reads: plain words in heap memory, set before
-// the fork (see HeapNew).
+// soloArgs is what an echo child reads: plain words in heap memory, set
+// before the fork (see HeapNew).
 type soloArgs struct {
 	rfd, wfd uintptr
 	buf      *byte // heap memory (HeapBytes), size bytes
