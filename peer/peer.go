@@ -134,7 +134,17 @@ func InNetns(path string, f func() error) error {
 			errc <- err
 			return // the thread stays locked and dies with the goroutine
 		}
+		// f may end its goroutine without returning (runtime.Goexit, as a
+		// test's t.FailNow does): the caller must hear of it, not wait
+		// for ever. The thread, still locked, dies with the goroutine.
+		returned := false
+		defer func() {
+			if !returned {
+				errc <- errors.New("the function run in the namespace did not return")
+			}
+		}()
 		err = f()
+		returned = true
 		if rerr := restore(); rerr != nil {
 			errc <- errors.Join(err, rerr)
 			return // a thread that could not leave the namespace must die

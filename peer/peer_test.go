@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"zbench/name"
 )
@@ -61,5 +63,24 @@ func TestTransportJob(t *testing.T) {
 	}
 	if _, err := (Transport{Name: "carrier-pigeon"}).Load(); err == nil {
 		t.Error("an unknown transport loaded")
+	}
+}
+
+// A function that ends its goroutine without returning (runtime.Goexit,
+// as t.FailNow does) is an error for InNetns's caller, never a wait for
+// ever.
+func TestInNetnsGoexit(t *testing.T) {
+	done := make(chan error, 1)
+	go func() { done <- InNetns("", func() error { runtime.Goexit(); return nil }) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("InNetns reported success for a function that never returned")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("InNetns still waiting 10 s after its function's goroutine ended")
+	}
+	if err := InNetns("", func() error { return nil }); err != nil {
+		t.Errorf("InNetns of a function that returns: %v", err)
 	}
 }

@@ -259,12 +259,23 @@ func echoedUDP(t *testing.T, local netip.Addr, to netip.AddrPort) bool {
 // stallStream starts a stream's remote end and relays 4 MiB of requests to
 // a sink that never reads them (it waits in accept: nobody connects).
 func stallStream(t *testing.T, token []byte, server string) (*peer.Session, chan struct{}) {
-	s, err := peer.Dial(server, token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Start("bw/tcp/chunk=64KiB/transport=peer", 64<<10); err != nil {
-		t.Fatal(err)
+	// A session abandoned just before (Close) frees its slot once the
+	// server has torn it down: until then a new one is told "busy".
+	var s *peer.Session
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var err error
+		if s, err = peer.Dial(server, token); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Start("bw/tcp/chunk=64KiB/transport=peer", 64<<10)
+		if err == nil {
+			break
+		}
+		s.Close()
+		if !strings.Contains(err.Error(), "server busy") || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	req, rep, err := s.Relay()
 	if err != nil {
@@ -312,6 +323,9 @@ func TestServeStalledStream(t *testing.T) {
 	})
 	var s *peer.Session
 	inNamespace(t, clientNS, func() { s, _ = stallStream(t, token, "198.18.0.2:7284") })
+	if s == nil {
+		t.FailNow() // stallStream said why
+	}
 	defer s.Close()
 	for range 50 {
 		if len(helpersOf(pid)) > 0 {
