@@ -277,19 +277,12 @@ type relayArgs struct {
 	sum     uint64 // the sums, stored so that their loads stay
 }
 
-// Exit statuses of relaySolo: 0 when the previous member closed its end;
-// below 128 a read failed with that errno, from 128 a write failed with
-// errno status-128 (errnos of 127 and more read as 127); relayShort for a
-// short token.
-const (
-	relayWriteBase = 128
-	relayShort     = 255
-)
-
 // relaySolo is relay for a process member, run in a forked copy of its
 // thread alone (sys.Solo): a lat_ctx member is a single-threaded process,
 // and the kernel charges a multi-threaded one more for every switch into
-// it. The same hop as relay's, in nosplit code that allocates nothing.
+// it. The same hop as relay's, in nosplit code that allocates nothing; it
+// exits by sys.SoloError's statuses (0 when the previous member closed its
+// end).
 //
 //go:nosplit
 //go:norace
@@ -305,10 +298,10 @@ func relaySolo(arg unsafe.Pointer) uintptr {
 			return 0 // the previous member closed its end: done
 		}
 		if e != 0 {
-			return min(uintptr(e), relayWriteBase-1)
+			return sys.SoloCode(0, e)
 		}
 		if r != tokenLen {
-			return relayShort
+			return sys.SoloShort
 		}
 		a.tok.receive()
 		a.sum += sumWords(ws)
@@ -318,31 +311,14 @@ func relaySolo(arg unsafe.Pointer) uintptr {
 				continue
 			}
 			if e != 0 {
-				return relayWriteBase + min(uintptr(e), relayWriteBase-1)
+				return sys.SoloCode(sys.SoloWriteBase, e)
 			}
 			if w != tokenLen {
-				return relayShort
+				return sys.SoloShort
 			}
 			break
 		}
 	}
-}
-
-// relayStatus turns a relaySolo child's wait status into relay's error.
-func relayStatus(ws unix.WaitStatus) error {
-	switch {
-	case ws.Signaled():
-		return fmt.Errorf("ring child killed by %v", ws.Signal())
-	case !ws.Exited():
-		return fmt.Errorf("ring child ended with status %#x", uint32(ws))
-	case ws.ExitStatus() == 0:
-		return nil
-	case ws.ExitStatus() == relayShort:
-		return errors.New("ring: a short token")
-	case ws.ExitStatus() >= relayWriteBase:
-		return fmt.Errorf("ring write: %w", syscall.Errno(ws.ExitStatus()-relayWriteBase))
-	}
-	return fmt.Errorf("ring read: %w", syscall.Errno(ws.ExitStatus()))
 }
 
 func ioError(op string, n uintptr, e syscall.Errno) error {
@@ -663,7 +639,7 @@ func serveMember(args []string) error {
 	st, err := sys.Solo(in, out, relaySolo, unsafe.Pointer(a))
 	runtime.KeepAlive(ws)
 	if err == nil {
-		err = relayStatus(st)
+		err = sys.SoloError(st) // exit statuses: sys.SoloCode's
 	}
 	if err != nil {
 		return fmt.Errorf("ring member %d: %w", index, err)

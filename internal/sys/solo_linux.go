@@ -52,19 +52,24 @@ type soloJob struct {
 	arg       unsafe.Pointer
 }
 
-// Exit statuses of the echo child: 0 at EOF between messages; soloShort at
-// EOF inside one; below 128 a read failed with that errno; from 128 a write
-// failed with errno status-128 (errnos of 127 and more read as 127).
+// Exit statuses of a Solo body, one convention for every child: 0 when
+// its input ended where it should (success); SoloShort at an end inside a
+// message; below SoloWriteBase a read failed with that errno; from it a
+// write failed with errno status-SoloWriteBase (errnos of 127 and more
+// read as 127). SoloError reads them back.
 const (
 	soloEOF       = 0
-	soloWriteBase = 128
-	soloShort     = 255
+	SoloWriteBase = 128
+	SoloShort     = 255
 )
 
+// SoloCode is the exit status for a failed read (base 0) or write (base
+// SoloWriteBase) with errno e.
+//
 //go:nosplit
 //go:norace
-func soloCode(base uintptr, e syscall.Errno) uintptr {
-	return base + min(uintptr(e), soloWriteBase-1)
+func SoloCode(base uintptr, e syscall.Errno) uintptr {
+	return base + min(uintptr(e), SoloWriteBase-1)
 }
 
 // EchoStream echoes size-byte messages (len(buf) bytes each) from rfd back
@@ -106,10 +111,13 @@ func runEcho(a *soloArgs, size int) error {
 	}
 	ws, err := Solo(int(a.rfd), int(a.wfd), body, unsafe.Pointer(a))
 	runtime.KeepAlive(a)
+	if err == nil {
+		err = SoloError(ws)
+	}
 	if err != nil {
 		return fmt.Errorf("echo: %w", err)
 	}
-	return soloStatus(ws)
+	return nil
 }
 
 // Solo runs body(arg) in a forked copy of the calling thread alone, a
@@ -161,21 +169,22 @@ func Solo(rfd, wfd int, body func(arg unsafe.Pointer) uintptr, arg unsafe.Pointe
 	return ws, nil
 }
 
-// soloStatus turns the child's wait status into the echo's result.
-func soloStatus(ws unix.WaitStatus) error {
+// SoloError turns a Solo child's wait status into its result: nil for
+// exit 0, else what failed, by the exit statuses above.
+func SoloError(ws unix.WaitStatus) error {
 	switch {
 	case ws.Signaled():
-		return fmt.Errorf("echo child killed by %v", ws.Signal())
+		return fmt.Errorf("child killed by %v", ws.Signal())
 	case !ws.Exited():
-		return fmt.Errorf("echo child ended with status %#x", uint32(ws))
+		return fmt.Errorf("child ended with status %#x", uint32(ws))
 	case ws.ExitStatus() == soloEOF:
 		return nil
-	case ws.ExitStatus() == soloShort:
-		return fmt.Errorf("echo: read: %w", io.ErrUnexpectedEOF)
-	case ws.ExitStatus() >= soloWriteBase:
-		return fmt.Errorf("echo: write: %w", syscall.Errno(ws.ExitStatus()-soloWriteBase))
+	case ws.ExitStatus() == SoloShort:
+		return fmt.Errorf("read: %w", io.ErrUnexpectedEOF)
+	case ws.ExitStatus() >= SoloWriteBase:
+		return fmt.Errorf("write: %w", syscall.Errno(ws.ExitStatus()-SoloWriteBase))
 	}
-	return fmt.Errorf("echo: read: %w", syscall.Errno(ws.ExitStatus()))
+	return fmt.Errorf("read: %w", syscall.Errno(ws.ExitStatus()))
 }
 
 // soloFork forks the calling thread alone. In the parent it returns the
@@ -241,11 +250,11 @@ func soloStream(arg unsafe.Pointer) uintptr {
 				continue
 			}
 			if e != 0 {
-				return soloCode(0, e)
+				return SoloCode(0, e)
 			}
 			if n == 0 {
 				if got > 0 {
-					return soloShort
+					return SoloShort
 				}
 				return soloEOF // the client went away
 			}
@@ -257,7 +266,7 @@ func soloStream(arg unsafe.Pointer) uintptr {
 				continue
 			}
 			if e != 0 {
-				return soloCode(soloWriteBase, e)
+				return SoloCode(SoloWriteBase, e)
 			}
 			put += n
 		}
@@ -279,7 +288,7 @@ func soloDatagrams(arg unsafe.Pointer) uintptr {
 			continue
 		}
 		if e != 0 {
-			return soloCode(0, e)
+			return SoloCode(0, e)
 		}
 		if a.filter && (a.from.Family != unix.AF_INET || a.from.Addr != a.addr) {
 			continue

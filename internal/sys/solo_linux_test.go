@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
@@ -229,5 +230,25 @@ func TestSoloExitStatus(t *testing.T) {
 		if !ws.Exited() || uintptr(ws.ExitStatus()) != want {
 			t.Errorf("Solo's child ended with status %#x, want exit %d", uint32(ws), want)
 		}
+	}
+}
+
+// SoloError reads back the exit statuses SoloCode and the echo write.
+func TestSoloError(t *testing.T) {
+	exit := func(code uintptr) unix.WaitStatus { return unix.WaitStatus(code << 8) }
+	if err := SoloError(exit(0)); err != nil {
+		t.Errorf("exit 0: %v, want success", err)
+	}
+	if err := SoloError(exit(SoloCode(0, syscall.EBADF))); !errors.Is(err, syscall.EBADF) || !strings.HasPrefix(err.Error(), "read") {
+		t.Errorf("a failed read: %v, want read: EBADF", err)
+	}
+	if err := SoloError(exit(SoloCode(SoloWriteBase, syscall.EPIPE))); !errors.Is(err, syscall.EPIPE) || !strings.HasPrefix(err.Error(), "write") {
+		t.Errorf("a failed write: %v, want write: EPIPE", err)
+	}
+	if err := SoloError(exit(SoloShort)); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a short message: %v, want %v", err, io.ErrUnexpectedEOF)
+	}
+	if err := SoloError(unix.WaitStatus(unix.SIGKILL)); err == nil {
+		t.Error("a killed child reported success")
 	}
 }
