@@ -202,9 +202,8 @@ func (t *token) receive() {
 // wait for it to come back (in), note the CPU, touch the working set, as
 // lat_ctx's measuring process does. Given the two ends of one pipe it
 // involves no other member and is the overhead loop. It calls nothing but
-// RawSyscall (which never enters the Go scheduler), CPUNow and sumWords (a
-// leaf with a small frame, so without a stack check), so the loop holds no
-// synchronous preemption point either. An interrupted call is
+// RawSyscall (which never enters the Go scheduler), CPUNow and sumWords
+// (both nosplit), so the loop holds no synchronous preemption point either. An interrupted call is
 // retried; a read of 0 bytes means a member has gone.
 func laps(n, out, in int, tok *token, ws []uint64) (uint64, error) {
 	var sum uint64
@@ -235,40 +234,19 @@ func laps(n, out, in int, tok *token, ws []uint64) (uint64, error) {
 	return sum, nil
 }
 
-// relay is the body of ring members 1..N-1: wait for the token (in), note
-// the CPU, touch the working set, pass the token on (out), until the ring is
-// closed.
+// relay is the body of ring members 1..N-1 that are threads of the
+// worker: wait for the token (in), note the CPU, touch the working set,
+// pass the token on (out), until the previous member closes its end. It is
+// relaySolo's loop, called on this thread.
 func relay(in, out int, ws []uint64) (uint64, error) {
-	tok := newToken()
-	var sum uint64
-	for {
-		r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(in), uintptr(unsafe.Pointer(tok)), tokenLen)
-		if e == syscall.EINTR {
-			continue
-		}
-		if e == 0 && r == 0 {
-			return sum, nil // the previous member closed its end: done
-		}
-		if e != 0 || r != tokenLen {
-			return sum, ioError("read", r, e)
-		}
-		tok.receive()
-		sum += sumWords(ws)
-		for {
-			w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(out), uintptr(unsafe.Pointer(tok)), tokenLen)
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != 0 || w != tokenLen {
-				return sum, ioError("write", w, e)
-			}
-			break
-		}
-	}
+	a := newRelayArgs(in, out, ws)
+	err := sys.SoloCodeError(relaySolo(unsafe.Pointer(a)))
+	runtime.KeepAlive(ws)
+	return a.sum, err
 }
 
-// relayArgs is a process member's loop state, read by its single-threaded
-// child (relaySolo): heap memory, set before the fork.
+// relayArgs is a member's loop state, read by relaySolo (in a process
+// member's single-threaded child, after the fork): heap memory.
 type relayArgs struct {
 	in, out uintptr
 	tok     *token
@@ -277,12 +255,21 @@ type relayArgs struct {
 	sum     uint64 // the sums, stored so that their loads stay
 }
 
-// relaySolo is relay for a process member, run in a forked copy of its
-// thread alone (sys.Solo): a lat_ctx member is a single-threaded process,
-// and the kernel charges a multi-threaded one more for every switch into
-// it. The same hop as relay's, in nosplit code that allocates nothing; it
-// exits by sys.SoloError's statuses (0 when the previous member closed its
-// end).
+func newRelayArgs(in, out int, ws []uint64) *relayArgs {
+	a := sys.HeapNew[relayArgs]()
+	a.in, a.out, a.tok, a.words = uintptr(in), uintptr(out), newToken(), len(ws)
+	if len(ws) > 0 {
+		a.ws = &ws[0]
+	}
+	return a
+}
+
+// relaySolo is the hop loop of ring members 1..N-1. A process member runs
+// it in a forked copy of its thread alone (sys.Solo): a lat_ctx member is
+// a single-threaded process, and the kernel charges a multi-threaded one
+// more for every switch into it. So it is nosplit code that allocates
+// nothing, and it returns sys.SoloCode's statuses (0 when the previous
+// member closed its end).
 //
 //go:nosplit
 //go:norace
@@ -631,11 +618,7 @@ func serveMember(args []string) error {
 	}
 	// The hops themselves run in a process of this one thread, as a
 	// lat_ctx member is (relaySolo says why).
-	a := sys.HeapNew[relayArgs]()
-	a.in, a.out, a.tok, a.words = uintptr(in), uintptr(out), newToken(), len(ws)
-	if len(ws) > 0 {
-		a.ws = &ws[0]
-	}
+	a := newRelayArgs(in, out, ws)
 	st, err := sys.Solo(in, out, relaySolo, unsafe.Pointer(a))
 	runtime.KeepAlive(ws)
 	if err == nil {

@@ -53,8 +53,8 @@ type soloJob struct {
 }
 
 // Exit statuses of a Solo body, one convention for every child: 0 when
-// its input ended where it should (success); SoloShort at an end inside a
-// message; below SoloWriteBase a read failed with that errno; from it a
+// its input ended where it should (success); SoloShort when a message was
+// cut short; below SoloWriteBase a read failed with that errno; from it a
 // write failed with errno status-SoloWriteBase (errnos of 127 and more
 // read as 127). SoloError reads them back.
 const (
@@ -177,14 +177,22 @@ func SoloError(ws unix.WaitStatus) error {
 		return fmt.Errorf("child killed by %v", ws.Signal())
 	case !ws.Exited():
 		return fmt.Errorf("child ended with status %#x", uint32(ws))
-	case ws.ExitStatus() == soloEOF:
-		return nil
-	case ws.ExitStatus() == SoloShort:
-		return fmt.Errorf("read: %w", io.ErrUnexpectedEOF)
-	case ws.ExitStatus() >= SoloWriteBase:
-		return fmt.Errorf("write: %w", syscall.Errno(ws.ExitStatus()-SoloWriteBase))
 	}
-	return fmt.Errorf("read: %w", syscall.Errno(ws.ExitStatus()))
+	return SoloCodeError(uintptr(ws.ExitStatus()))
+}
+
+// SoloCodeError reads one of the statuses above back as an error (nil for
+// 0): for a child's exit status, or for a Solo body called in this process.
+func SoloCodeError(code uintptr) error {
+	switch {
+	case code == soloEOF:
+		return nil
+	case code == SoloShort:
+		return fmt.Errorf("a message cut short: %w", io.ErrUnexpectedEOF)
+	case code >= SoloWriteBase:
+		return fmt.Errorf("write: %w", syscall.Errno(code-SoloWriteBase))
+	}
+	return fmt.Errorf("read: %w", syscall.Errno(code))
 }
 
 // soloFork forks the calling thread alone. In the parent it returns the
